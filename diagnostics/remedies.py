@@ -1,0 +1,149 @@
+"""The remedy catalogue: what the source documents say to do about each problem, in their order.
+
+The documents are `shared/seeds/00[0-4]_*.txt` (Chinese); `shared/REMEDIES.md` maps them. Every
+remedy cites file name + section heading as written in the document, and where our built-in
+trainer can apply it, carries the config change for a re-run (`trainers.config.apply_change`).
+
+Order of diagnosis (001 §三, 000 整体流程 items 4–5): first make the run work on the training
+data, only then on the test data. So findings are fixed first by stage — 1 the run is broken
+(divergence, exploding gradients), 2 it cannot learn (vanishing gradients, dead ReLUs,
+learning-rate oscillation, underfitting), 3 it does not generalise (overfitting) — and within a
+problem the remedies keep the documents' order; they are never re-sorted.
+
+Choices made here (the documents leave them open):
+- `divergence` (NaN/inf or a runaway loss) has no list of its own in the documents. Its order is
+  derived from the exploding-gradient list with the learning rate moved to the front: a loss that
+  blows up is most directly caused by steps that are too large, and 004 §1 names the learning
+  rate together with gradient size as what decides whether training works. Lowering it removes
+  the cause, whereas clipping (003 §(5)) only bounds the symptom, so clipping comes second as the
+  safety net; then initialisation (000 item 1) and batch norm (000 item 2) as in that list.
+- One change per re-run (000 item 5, 增量式的改动). Where a document offers two alternatives in
+  one item joined by "or", they are two adjacent remedies in the same place of the order:
+  overfitting item 0 = `more_data`, `augment` (001 §二); underfitting item 6 = `capacity`,
+  `train_longer` (004 §3). A change touches two keys only where the document presents them as one
+  remedy: He initialisation with ReLU (000 item 1), and Adam with its own lr (an SGD learning
+  rate does not transfer to Adam).
+- An unknown rule id raises KeyError (a typo should fail loudly, not silently show no remedies);
+  an unknown language raises ValueError. `LANGS` lists the supported ones.
+"""
+from __future__ import annotations
+
+from diagnostics.model import Remedy
+from diagnostics.remedy_data import C000_BOTTLENECK, C000_INCREMENTAL, C001_LOOP, CATALOGUE, TIPS, Cite, Entry
+
+LANGS = ("en", "zh")
+
+DIAGNOSIS_ORDER: tuple[str, ...] = (
+    "divergence",
+    "exploding_gradient",
+    "vanishing_gradient",
+    "dead_relu",
+    "lr_oscillation",
+    "underfitting",
+    "overfitting",
+)
+
+STAGE: dict[str, int] = {
+    "divergence": 1,
+    "exploding_gradient": 1,
+    "vanishing_gradient": 2,
+    "dead_relu": 2,
+    "lr_oscillation": 2,
+    "underfitting": 2,
+    "overfitting": 3,
+}
+
+STAGE_NAMES: dict[int, dict[str, str]] = {
+    1: {"en": "The run is broken: the loss diverges or gradients explode",
+        "zh": "训练崩溃：损失发散或梯度爆炸"},
+    2: {"en": "The run cannot learn: training accuracy stays low",
+        "zh": "学不好：train accuracy 不高"},
+    3: {"en": "The run does not generalise: test accuracy is low (overfitting)",
+        "zh": "泛化差：test accuracy 不高（过拟合）"},
+}
+
+# Where the order of diagnosis comes from.
+DIAGNOSIS_CITES: tuple[Cite, ...] = (C001_LOOP, C000_BOTTLENECK, C000_INCREMENTAL)
+
+_TITLES: dict[str, dict[str, str]] = {
+    "divergence": {"en": "The loss diverges (NaN/inf or runaway)", "zh": "损失发散（NaN/inf 或失控增长）"},
+    "exploding_gradient": {"en": "Exploding gradients", "zh": "梯度爆炸"},
+    "vanishing_gradient": {"en": "Vanishing gradients", "zh": "梯度消失"},
+    "dead_relu": {"en": "Dead ReLUs", "zh": "ReLU 神经元死亡"},
+    "lr_oscillation": {"en": "The learning rate is too high: the loss oscillates",
+                       "zh": "学习率太大：损失一直震荡"},
+    "underfitting": {"en": "Underfitting: training accuracy is low", "zh": "欠拟合：train accuracy 不高"},
+    "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：test accuracy 不高"},
+}
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def _rule(rule_id: str) -> str:
+    if rule_id not in CATALOGUE:
+        raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(DIAGNOSIS_ORDER)}")
+    return rule_id
+
+
+def _remedy(entry: Entry, lang: str) -> Remedy:
+    action, why = entry.en if lang == "en" else entry.zh
+    return Remedy(
+        id=entry.id,
+        action=action,
+        why=why,
+        source="; ".join(c.render(lang) for c in entry.cites),
+        snippet=entry.snippet.rstrip("\n"),
+        # a fresh plain dict per call: callers may edit it, and reports must pickle (st.cache_data)
+        change=dict(entry.change) if entry.change is not None else None,
+    )
+
+
+def all_rule_ids() -> tuple[str, ...]:
+    """Every rule id with remedies, in the order of diagnosis."""
+    return DIAGNOSIS_ORDER
+
+
+def rule_title(rule_id: str, lang: str = "en") -> str:
+    return _TITLES[_rule(rule_id)][_lang(lang)]
+
+
+def stage_name(stage: int, lang: str = "en") -> str:
+    return STAGE_NAMES[stage][_lang(lang)]
+
+
+def remedies_for(rule_id: str, lang: str = "en") -> tuple[Remedy, ...]:
+    """The remedies for one problem, in the documents' order. KeyError for an unknown rule."""
+    _lang(lang)
+    return tuple(_remedy(e, lang) for e in CATALOGUE[_rule(rule_id)])
+
+
+def general_tips(lang: str = "en") -> tuple[Remedy, ...]:
+    """The documents' other advice (no one-click re-run: every `change` is None)."""
+    return tuple(_remedy(e, _lang(lang)) for e in TIPS)
+
+
+def find_remedy(remedy_id: str, lang: str = "en") -> Remedy:
+    """A remedy or tip by its id (e.g. from a UI button); KeyError if there is none."""
+    rule_id = remedy_id.partition(".")[0]
+    pool = general_tips(lang) if rule_id == "tip" else remedies_for(rule_id, lang)
+    for r in pool:
+        if r.id == remedy_id:
+            return r
+    raise KeyError(f"unknown remedy {remedy_id!r}")
+
+
+def citations(remedy_id: str) -> tuple[Cite, ...]:
+    """The structured citations behind a remedy or tip (document, section, heading, quote)."""
+    for entry in (*TIPS, *(e for entries in CATALOGUE.values() for e in entries)):
+        if entry.id == remedy_id:
+            return entry.cites
+    raise KeyError(f"unknown remedy {remedy_id!r}")
+
+
+def diagnosis_source(lang: str = "en") -> str:
+    """The citation for the order of diagnosis itself."""
+    return "; ".join(c.render(_lang(lang)) for c in DIAGNOSIS_CITES)
