@@ -1,0 +1,411 @@
+"""Logdir, single event file, or uploaded archive -> one `RunData` per run.
+
+    result = load("runs/")                  # LoadResult(runs=[RunData...], errors=[FileProblem...])
+    result = load_uploads([("logs.zip", data)])
+
+What is a run: every folder holding event files (names containing "tfevents"), named by its
+path relative to the root ("." -> the root folder's own name). Sibling split folders are ONE
+run, their parent: `train/`+`validation/` (Keras), `train/`+`eval/` (Trax, TF OD API), or a
+folder with events plus an `eval/` child (tf.estimator). Tags from the validation side get the
+folder's name as prefix (`validation/epoch_loss`, `eval/loss`) so `tags.py` maps them to
+`val/*`. A folder named validation/valid/val/eval/evaluation is a validation side even alone
+(its tags are prefixed too); `test/` only next to a train side or inside a run.
+
+Every event is kept. Files of a run are read in order of the timestamp in their names; steps
+that go back (a resumed run) are kept as rows (`RunData.scalar` takes the last write).
+
+Damage and the live-file rule: a bad file is reported in `errors` and skipped; the good ones
+still load. A file cut short (its last record incomplete) keeps its intact prefix and is
+reported as truncated -- unless it is the newest file of its folder and was modified within
+`Limits.live_seconds` (default 120 s): then it is taken to be still written (a live training
+run) and the incomplete tail is ignored quietly. Uploads are never live.
+
+Cache: each run folder's result is kept in an in-process LRU keyed by (path, size, mtime) of
+every file in it (plus config.json, the overrides and the live state), so re-opening an
+unchanged logdir costs only the `stat` calls. Cached frames are shared: treat them as
+read-only. `clear_cache()` empties it. Uploads are not cached.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagnostics import archives, tags
+from diagnostics.records import FileEvents, ReaderError, decode
+from diagnostics.rundata import FileProblem, RunData, empty_histograms, empty_scalars
+
+__all__ = ["Limits", "LoadResult", "ReaderError", "load", "load_uploads", "clear_cache"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what the reader accepts; past them the whole input is refused."""
+
+    max_bytes: int = 2 * 1024**3  # event bytes read from a folder; bytes an archive may expand to
+    max_files: int = 10_000  # event files in a folder; members of an archive
+    live_seconds: float = 120.0  # a folder's newest file changed this recently may still grow
+
+
+@dataclass
+class LoadResult:
+    runs: list[RunData] = field(default_factory=list)
+    errors: list[FileProblem] = field(default_factory=list)  # skipped files and partial reads
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path  # on disk
+    shown: str  # "<root name>/<path relative to the root>", used in messages
+    side: str  # tag prefix: "" or "<validation folder name>/"
+
+
+# trainers.config.TrainConfig fields that together mark our trainer's config.json (the reader
+# does not import trainers/); `"writer": "run-doctor"` in the file marks it too.
+_OUR_CONFIG_FIELDS = frozenset({"optimizer", "lr", "seed", "log_every", "hist_every"})
+_MAX_CONFIG_BYTES = 1024 * 1024
+_STAMP = re.compile(r"tfevents\.(\d+)")
+_CACHE_MAX_ROWS = 20_000_000
+_cache: OrderedDict[tuple, tuple[RunData | None, list[FileProblem]]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+# ---- public entry points ---------------------------------------------------------------------
+
+
+def load(
+    path: str | os.PathLike,
+    *,
+    tag_overrides: Mapping[str, str | None] | None = None,
+    limits: Limits = Limits(),
+) -> LoadResult:
+    """Read a logdir (recursively), a single event file, or an archive on disk.
+
+    Raises ReaderError only when the input as a whole is refused (missing, too many files,
+    too large, an unsafe archive); problems with single files go to `errors`."""
+    root = Path(path)
+    if not root.exists():
+        raise ReaderError(str(path), "no such file or folder")
+    if root.is_file() and archives.is_archive(root.name):
+        with tempfile.TemporaryDirectory(prefix="run-doctor-") as tmp:
+            dest = Path(tmp) / archives.stem(root.name)
+            archives.extract(root.name, root, dest, max_bytes=limits.max_bytes, max_files=limits.max_files)
+            return _detached(_load_tree(dest, archives.stem(root.name), tag_overrides, limits, live=False,
+                                        cache=False))
+    if root.is_file():
+        folder = root.resolve().parent
+        file = _File(root.resolve(), f"{folder.name}/{root.name}", _lone_side(folder.name))
+        return _collect({folder: [file]}, {folder: (folder.name, folder.name)}, [], tag_overrides, limits, True, True)
+    return _load_tree(root.resolve(), root.resolve().name, tag_overrides, limits, live=True)
+
+
+def load_uploads(
+    files: list[tuple[str, bytes]],
+    *,
+    tag_overrides: Mapping[str, str | None] | None = None,
+    limits: Limits = Limits(),
+) -> LoadResult:
+    """Read uploaded archives and/or event files (name, bytes). Names may carry a relative
+    folder path (checked like archive members). Loose event files form one run, "upload";
+    one archive alone is named after itself. Written to a private temp folder, read, removed."""
+    with tempfile.TemporaryDirectory(prefix="run-doctor-upload-") as tmp:
+        dest = Path(tmp)
+        archives.write_uploads(files, dest, max_bytes=limits.max_bytes, max_files=limits.max_files)
+        if len(files) == 1 and archives.is_archive(files[0][0]):
+            dest, name = dest / archives.stem(files[0][0]), archives.stem(files[0][0])
+        else:
+            name = "upload"
+        return _detached(_load_tree(dest, name, tag_overrides, limits, live=False, cache=False))
+
+
+def _detached(result: LoadResult) -> LoadResult:
+    """Runs read from a temp folder that is about to go: no path on disk to point at."""
+    result.runs = [replace(r, path="") for r in result.runs]
+    return result
+
+
+# ---- finding runs ------------------------------------------------------------------------------
+
+
+def _side(name: str) -> str | None:
+    low = name.lower()
+    if low in tags.VAL_SPLITS or low in tags.TEST_SPLITS:
+        return "val"
+    return "train" if low in tags.TRAIN_SPLITS else None
+
+
+def _lone_side(name: str) -> str:
+    """Tag prefix for a validation folder read on its own (not `test`: a common run name)."""
+    return f"{name}/" if name.lower() in tags.VAL_SPLITS else ""
+
+
+def _load_tree(root: Path, root_name: str, overrides, limits: Limits, *, live: bool,
+               cache: bool = True) -> LoadResult:
+    folders, problems = _discover(root, root_name, limits)
+    groups: dict[Path, list[_File]] = {}
+    for folder, names in folders.items():
+        run_dir, prefix = _run_of(folder, root, folders)
+        rel = folder.relative_to(root).as_posix()
+        for n in names:
+            shown = f"{root_name}/{n}" if rel == "." else f"{root_name}/{rel}/{n}"
+            groups.setdefault(run_dir, []).append(_File(folder / n, shown, prefix))
+    names = {}  # run folder -> (run name, how its folder is shown in messages)
+    for d in groups:
+        rel = d.relative_to(root).as_posix()
+        names[d] = (root_name, root_name) if rel == "." else (rel, f"{root_name}/{rel}")
+    return _collect(groups, names, problems, overrides, limits, live, cache, root)
+
+
+def _run_of(folder: Path, root: Path, folders: Mapping[Path, list[str]]) -> tuple[Path, str]:
+    """(run folder, tag prefix) for a folder with event files: split folders join their parent."""
+    side = _side(folder.name)
+    if folder == root or side is None:
+        return folder, _lone_side(folder.name) if folder == root else ""
+    parent = folder.parent
+    siblings = [_side(f.name) for f in folders if f.parent == parent and f != folder]
+    other = "val" if side == "train" else "train"
+    if parent in folders or other in siblings:
+        return parent, f"{folder.name}/" if side == "val" else ""
+    return folder, _lone_side(folder.name)
+
+
+def _discover(root: Path, root_name: str, limits: Limits):
+    """{folder: [event file names]} under root, never following a symlink out of it."""
+    folders: dict[Path, list[str]] = {}
+    problems: list[FileProblem] = []
+    count = size = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames.sort()
+        for d in dirnames:
+            if (here / d).is_symlink() and not _inside(here / d, root):
+                problems.append(FileProblem(_shown(root, root_name, here / d),
+                                            "symlink to a folder outside the logdir (not followed)"))
+        names = []
+        for name in sorted(filenames):
+            if "tfevents" not in name:
+                continue
+            full = here / name
+            if full.is_symlink() and not _inside(full, root):
+                problems.append(FileProblem(_shown(root, root_name, full),
+                                            "symlink to a file outside the logdir (not followed)"))
+                continue
+            count += 1
+            if count > limits.max_files:
+                raise ReaderError(root_name, f"more than {limits.max_files} event files (Limits.max_files)")
+            with contextlib.suppress(OSError):  # unreadable: reported when it is read
+                size += full.stat().st_size
+            if size > limits.max_bytes:
+                raise ReaderError(root_name, f"event files exceed {limits.max_bytes} bytes (Limits.max_bytes)")
+            names.append(name)
+        if names:
+            folders[here] = names
+    return folders, problems
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # broken or looping link
+        return False
+
+
+def _shown(root: Path, root_name: str, path: Path) -> str:
+    return f"{root_name}/{path.relative_to(root).as_posix()}"
+
+
+# ---- reading runs ------------------------------------------------------------------------------
+
+
+def _order(f: _File) -> tuple:
+    stamp = _STAMP.search(f.path.name)
+    return (int(stamp.group(1)) if stamp else 0, f.path.name, f.shown)
+
+
+def _collect(groups, names, problems, overrides, limits, live, cache, root=None) -> LoadResult:
+    result = LoadResult(errors=list(problems))
+    for run_dir in sorted(groups, key=lambda d: (d != root, names[d][0])):  # the root's own run first
+        files = sorted(groups[run_dir], key=_order)
+        run, errs = _read_run(names[run_dir], run_dir, files, overrides, limits, live, cache)
+        result.errors.extend(errs)
+        if run is not None:
+            result.runs.append(run)
+    result.errors.sort(key=lambda p: p.file)
+    return result
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return -1, -1
+
+
+def _read_run(names, run_dir, files, overrides, limits, live, cache):
+    stats = [_stat(f.path) for f in files]
+    now = time.time_ns()
+    newest = {f.path.parent: i for i, f in enumerate(files)}  # the last file of each folder
+    is_live = tuple(
+        live and newest[f.path.parent] == i and now - st[1] < limits.live_seconds * 1e9
+        for i, (f, st) in enumerate(zip(files, stats))
+    )
+    key = (names, str(run_dir), tuple((str(f.path), f.shown, f.side) for f in files), tuple(stats),
+           is_live, _stat(run_dir / "config.json"), tuple(sorted((overrides or {}).items())))
+    if cache:
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+    value = _build_run(names, run_dir, files, stats, is_live, overrides)
+    if cache:
+        _remember(key, value)
+    return value
+
+
+def _remember(key: tuple, value: tuple[RunData | None, list[FileProblem]]) -> None:
+    rows = lambda v: 0 if v[0] is None else len(v[0].scalars) + len(v[0].histograms)  # noqa: E731
+    with _cache_lock:
+        _cache[key] = value
+        total = sum(rows(v) for v in _cache.values())
+        while len(_cache) > 1 and (total > _CACHE_MAX_ROWS or len(_cache) > 256):
+            _, old = _cache.popitem(last=False)
+            total -= rows(old)
+
+
+def _read_file(f: _File, size: int, live: bool) -> tuple[FileEvents | None, list[str]]:
+    """(events or None when the file is skipped, problems)."""
+    if f.path.name.endswith(".profile-empty"):
+        return None, ["profiler marker (*.profile-empty): holds no training data, skipped"]
+    try:
+        with open(f.path, "rb") as fh:
+            data = fh.read(size)  # only what was stat'ed: a live file may grow meanwhile
+        fe = decode(data, f.shown)
+    except ReaderError as err:
+        return None, [err.problem]
+    except OSError as err:
+        return None, [f"cannot read: {err.strerror or err}"]
+    notes = list(fe.problems)
+    if fe.tail and not live:
+        notes.append(f"truncated: the last {fe.tail} bytes are an incomplete record "
+                     f"(read the {fe.events} complete events before it)")
+    if fe.events == 0:
+        if fe.tail and not live:
+            return None, notes
+        what = "only the file header (file_version), no events" if fe.has_header else "no events"
+        return None, notes + [f"empty: {what}" + (" yet (still being written)" if live else "")]
+    if not fe.has_header and not fe.problems:
+        notes.append(f"no file_version header: the file's beginning may be missing "
+                     f"(first step {fe.first_step}); read what is there")
+    return fe, notes
+
+
+def _build_run(names, run_dir, files, stats, is_live, overrides):
+    name, shown_dir = names
+    parsed: list[tuple[_File, FileEvents]] = []
+    errors: list[FileProblem] = []
+    partial: list[FileProblem] = []
+    for f, (size, _), live in zip(files, stats, is_live):
+        fe, notes = _read_file(f, size, live)
+        problems = [FileProblem(f.shown, n) for n in notes]
+        errors.extend(problems)
+        if fe is not None:
+            side = f.side or ("eval/" if any(t.startswith(tags.EVAL_FILE_MARKERS) for t in fe.scalar_tags) else "")
+            parsed.append((_File(f.path, f.shown, side), fe))
+            partial.extend(problems)
+    if not parsed:
+        return None, errors
+    scalars, histograms, tag_names = _frames(name, parsed)
+    ours, from_json = _config(run_dir, errors, shown_dir)
+    hparams = next((fe.hparams for _, fe in parsed if fe.hparams), None)
+    config = from_json if ours else hparams or from_json  # ours, else hparams, else any config.json
+    writer = "run-doctor" if ours else tags.guess_writer(
+        tag_names,
+        [p for f, _ in parsed for p in (f.shown, str(f.path))],
+        [fe.source_writer for _, fe in parsed],
+        set().union(*(fe.plugins | fe.kinds for _, fe in parsed)),
+    )
+    run = RunData(
+        run=name,
+        scalars=scalars,
+        histograms=histograms,
+        tag_map=tags.map_tags(tag_names, overrides),
+        config=config,
+        writer=writer,
+        files=tuple(f.shown for f, _ in parsed),
+        problems=tuple(partial),
+        path=str(run_dir),
+    )
+    return run, errors
+
+
+def _config(run_dir: Path, errors: list[FileProblem], shown_dir: str) -> tuple[bool, dict[str, Any] | None]:
+    """(is it our trainer's, contents) of the run folder's config.json."""
+    path = run_dir / "config.json"
+    if not path.is_file() or path.is_symlink():
+        return False, None
+    try:
+        if path.stat().st_size > _MAX_CONFIG_BYTES:
+            raise ValueError("larger than 1 MiB")
+        cfg = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        errors.append(FileProblem(f"{shown_dir}/config.json", f"not readable as JSON ({err}); ignored"))
+        return False, None
+    if not isinstance(cfg, dict):
+        return False, None
+    ours = cfg.get("writer") == "run-doctor" or cfg.keys() >= _OUR_CONFIG_FIELDS
+    return ours, cfg
+
+
+def _frames(name: str, parsed: list[tuple[_File, FileEvents]]) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    """Concatenate the files' columns into the two tidy frames, built once each."""
+    scalar_index: dict[str, int] = {}
+    hist_index: dict[str, int] = {}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("id", "step", "value", "wall_time")}
+    hcols: dict[str, list[np.ndarray]] = {k: [] for k in ("id", "step", "wall_time", "left", "right", "count")}
+    for f, fe in parsed:
+        if fe.steps.size:
+            remap = np.asarray([scalar_index.setdefault(f.side + t, len(scalar_index)) for t in fe.scalar_tags],
+                               np.int32)
+            cols["id"].append(remap[fe.scalar_ids])
+            cols["step"].append(fe.steps)
+            cols["value"].append(fe.values)
+            cols["wall_time"].append(fe.wall_times)
+        if fe.hist and fe.hist["id"].size:
+            remap = np.asarray([hist_index.setdefault(f.side + t, len(hist_index)) for t in fe.hist_tags], np.int32)
+            hcols["id"].append(remap[fe.hist["id"]])
+            for k in ("step", "wall_time", "left", "right", "count"):
+                hcols[k].append(fe.hist[k])
+    scalars = _frame(name, scalar_index, cols, empty_scalars)
+    histograms = _frame(name, hist_index, hcols, empty_histograms)
+    return scalars, histograms, set(scalar_index) | set(hist_index)
+
+
+def _frame(name: str, index: dict[str, int], cols: dict[str, list[np.ndarray]], empty) -> pd.DataFrame:
+    if not cols["id"]:
+        return empty()
+    ids = np.concatenate(cols.pop("id"))
+    names = np.asarray(list(index), dtype=object)
+    data = {
+        "run": pd.Series(np.full(ids.size, name, dtype=object), dtype=object),
+        "tag": pd.Series(names[ids], dtype=object),
+    }
+    data.update({k: np.concatenate(v) for k, v in cols.items()})
+    return pd.DataFrame(data)[list(empty().columns)]
