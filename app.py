@@ -1,6 +1,7 @@
-"""Run Doctor — entry point: `streamlit run app.py`. Routes to the pages in `ui/`."""
+"""Run Doctor — entry point: `streamlit run app.py [-- --runs DIR]`. Routes to the pages in `ui/`."""
 import streamlit as st
 
+from ui import shell
+
 st.set_page_config(page_title="Run Doctor", page_icon="🩺", layout="wide")
-st.title("Run Doctor")
-st.write("Diagnoses deep-learning training runs from their TensorBoard logs.")
+shell.navigation(shell.language_switch()).run()

@@ -1,0 +1,12 @@
+"""The built-in trainer: small, instrumented training runs that write the canonical tags.
+
+- `config`    TrainConfig, validation, JSON round-trip, `apply_change` for one-change re-runs
+- `data`      offline datasets (digits, moons, circles, blobs) with a fixed split
+- `models`    MLP / small CNN with stable layer names (`fc1`, `act1`, `out`, `conv1`)
+- `hooks`     `instrument(model, writer)`: the instruments, usable on any nn.Module
+- `loop`      `train(config, out_dir)`: one run into a new folder
+- `scenarios` named configs that provoke one training problem each
+- `cli`       `python -m trainers ...`
+
+Nothing is imported here, so `import trainers.config` stays cheap (no torch).
+"""

@@ -1,0 +1,65 @@
+"""The command line:
+
+    python -m diagnostics PATH [--json] [--lang en|zh]    diagnose every run under PATH
+    python -m diagnostics PATH --inventory                what the reader finds (JSON)
+
+PATH is anything the reader accepts: a logdir, one event file, or an archive. Exit 0 when at
+least one run was diagnosed; 2 with a one-line error (no traceback) on bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from diagnostics import render
+from diagnostics.engine import diagnose
+from diagnostics.reader import ReaderError, load
+from diagnostics.remedies import LANGS
+
+USAGE = "python -m diagnostics PATH [--json] [--lang en|zh] | PATH --inventory"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        print(f"error: {message} (usage: {USAGE})", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m diagnostics", description="Diagnose training runs from "
+                "TensorBoard event files.")
+    p.add_argument("path", metavar="PATH", help="logdir, event file or archive")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the report")
+    p.add_argument("--inventory", action="store_true", help="list runs and tags, then exit")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.inventory:
+        from diagnostics import inventory
+        return inventory.main(args.path)
+    try:
+        result = load(args.path)
+    except (ReaderError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not result.runs:
+        why = f"{result.errors[0].file}: {result.errors[0].message}" if result.errors \
+            else "no event files found"
+        print(f"error: nothing readable in {args.path}: {why}", file=sys.stderr)
+        return 2
+    reports = [diagnose(run, lang=args.lang) for run in result.runs]
+    if args.json:
+        print(json.dumps({"runs": [r.to_dict() for r in reports],
+                          "errors": [e.to_dict() for e in result.errors]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print("\n\n".join(render.text(r) for r in reports))
+    if result.errors:
+        print(f"\n{render.label('errors', args.lang)}:")
+        for e in result.errors:
+            print(f"  - {e.file}: {e.message}")
+    return 0

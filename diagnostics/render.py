@@ -1,0 +1,113 @@
+"""A Report as plain text (the terminal) or Markdown (a file to share), in English or Chinese.
+
+Only presentation: the findings arrive ordered, with messages already in the report's
+language; this module adds the labels, numbering and layout.
+"""
+from __future__ import annotations
+
+import json
+
+from diagnostics.model import Evidence, Finding, Report
+from diagnostics.remedies import rule_title
+from diagnostics.rules.base import fmt
+
+LABELS = {
+    "run": {"en": "Run", "zh": "运行"},
+    "fix_first": {"en": "Fix first", "zh": "优先处理"},
+    "no_findings": {"en": "No problem found by the rules that could assess this run.",
+                    "zh": "能够评估的规则都没有发现问题。"},
+    "confidence": {"en": "confidence", "zh": "置信度"},
+    "from_step": {"en": "from step", "zh": "起始步"},
+    "evidence": {"en": "Evidence", "zh": "证据"},
+    "remedies": {"en": "Remedies, in the documents' order", "zh": "解决办法（按文档顺序）"},
+    "source": {"en": "source", "zh": "出处"},
+    "change": {"en": "trainer change", "zh": "训练器改动"},
+    "not_assessed": {"en": "Not assessed", "zh": "未评估"},
+    "to_log": {"en": "to assess it", "zh": "如何评估"},
+    "passed": {"en": "Checked, nothing found", "zh": "已检查，未发现问题"},
+    "threshold": {"en": "threshold", "zh": "阈值"},
+    "steps": {"en": "steps", "zh": "步"},
+    "errors": {"en": "Files skipped or partly read", "zh": "跳过或未完整读取的文件"},
+    "critical": {"en": "CRITICAL", "zh": "严重"},
+    "warning": {"en": "WARNING", "zh": "警告"},
+    "info": {"en": "INFO", "zh": "提示"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key].get(lang, LABELS[key]["en"])
+
+
+def evidence_line(e: Evidence, lang: str) -> str:
+    return (f"{e.tag} ({label('steps', lang)} {e.steps[0]}–{e.steps[1]}): {e.statistic} = "
+            f"{fmt(float(e.value))} ({label('threshold', lang)} {fmt(float(e.threshold))})")
+
+
+def _head(f: Finding, lang: str) -> str:
+    facts = [label(f.severity.name.lower(), lang), f"{label('confidence', lang)} {f.confidence:.2f}"]
+    if f.onset_step is not None:
+        facts.append(f"{label('from_step', lang)} {f.onset_step}")
+    return f"{f.title} [{', '.join(facts)}]"
+
+
+def text(report: Report) -> str:
+    """Human output for a terminal: findings in order, evidence, numbered remedies."""
+    lang = report.lang
+    out = [f"== {label('run', lang)}: {report.run}"]
+    if report.fix_first:
+        out.append(f"{label('fix_first', lang)}: {report.fix_first.title}")
+    else:
+        out.append(label("no_findings", lang))
+    for n, f in enumerate(report.findings, 1):
+        out += ["", f"{n}. {_head(f, lang)}", f"   {f.message}",
+                f"   {label('evidence', lang)}:"]
+        out += [f"     - {evidence_line(e, lang)}" for e in f.evidence]
+        out.append(f"   {label('remedies', lang)}:")
+        for i, r in enumerate(f.remedies, 1):
+            out.append(f"     {i}) {r.action}")
+            out.append(f"        {label('source', lang)}: {r.source}")
+            if r.change:
+                out.append(f"        {label('change', lang)}: "
+                           f"{json.dumps(dict(r.change), ensure_ascii=False)}")
+    if report.not_assessed:
+        out += ["", f"{label('not_assessed', lang)}:"]
+        for na in report.not_assessed:
+            log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
+            out.append(f"  - {_title(na.rule_id, lang)}: {na.reason}{log}")
+    if report.passed:
+        out += ["", f"{label('passed', lang)}: "
+                    + ", ".join(_title(r, lang) for r in report.passed)]
+    return "\n".join(out)
+
+
+def markdown(report: Report, lang: str | None = None) -> str:
+    """The same content as a Markdown document."""
+    lang = lang or report.lang
+    out = [f"# {label('run', lang)}: {report.run}", ""]
+    out.append(f"**{label('fix_first', lang)}:** {report.fix_first.title}" if report.fix_first
+               else label("no_findings", lang))
+    for n, f in enumerate(report.findings, 1):
+        out += ["", f"## {n}. {_head(f, lang)}", "", f.message, "",
+                f"**{label('evidence', lang)}**", ""]
+        out += [f"- {evidence_line(e, lang)}" for e in f.evidence]
+        out += ["", f"**{label('remedies', lang)}**", ""]
+        for i, r in enumerate(f.remedies, 1):
+            change = (f" — {label('change', lang)}: `{json.dumps(dict(r.change), ensure_ascii=False)}`"
+                      if r.change else "")
+            out.append(f"{i}. {r.action} ({label('source', lang)}: {r.source}){change}")
+    if report.not_assessed:
+        out += ["", f"## {label('not_assessed', lang)}", ""]
+        for na in report.not_assessed:
+            log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
+            out.append(f"- **{_title(na.rule_id, lang)}**: {na.reason}{log}")
+    if report.passed:
+        out += ["", f"## {label('passed', lang)}", ""]
+        out += [f"- {_title(r, lang)}" for r in report.passed]
+    return "\n".join(out) + "\n"
+
+
+def _title(rule_id: str, lang: str) -> str:
+    try:
+        return rule_title(rule_id, lang)
+    except (KeyError, ValueError):
+        return rule_id

@@ -1,0 +1,139 @@
+"""dead_relu — a large share of ReLU units output zero for every input and no longer learn.
+
+Why it matters: a dead unit passes no gradient, so it never recovers; when most of a layer
+dies (large negative biases, a too-high learning rate) the network loses its capacity and
+the loss stalls (documents' order: second stage, "cannot learn").
+
+Evidence: `dead_frac/<act>` (fraction of units that are 0 on the whole batch), else
+`act/<act>` histograms (share of values at or below zero: a per-value proxy, so it has its
+own, higher threshold), each as its median over the second half of the run (dead units stay
+dead; early transients do not count), and `train/loss`. Gated on poor progress: some dead
+units in a net that learns fine is not a finding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from diagnostics import signals as sig
+from diagnostics.model import Evidence, Finding, NotAssessed, Severity
+from diagnostics.rules import curves
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, train_progress
+from diagnostics.rules.gradients import natural_key
+from diagnostics.rundata import RunData
+
+ID = "dead_relu"
+NEEDS = (("dead_frac/*", "train/loss"), ("hist:act/*", "train/loss"))
+TO_LOG = {"en": "log the fraction of dead units per ReLU layer (dead_frac/<layer>) or "
+                "activation histograms (act/<layer>), and train/loss",
+          "zh": "记录每个 ReLU 层的死亡神经元比例（dead_frac/<layer>）或激活值直方图"
+                "（act/<layer>），以及 train/loss"}
+MESSAGE = {
+    "en": "{value_pct}% of the units in {layer} are dead ({statistic}, median over the second "
+          "half; threshold {threshold_pct}%) and train/loss made only {progress_pct}% progress.",
+    "zh": "{layer} 中 {value_pct}% 的神经元已经死亡（{statistic}，后半程的中位数；阈值 "
+          "{threshold_pct}%），train/loss 只下降了 {progress_pct}%。",
+}
+STATISTIC = {
+    "dead_frac": {"en": "dead-unit fraction", "zh": "死亡神经元比例"},
+    "hist": {"en": "share of activations at or below 0", "zh": "激活值 ≤ 0 的比例"},
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_dead: float = 0.5  # dead_frac: median over the second half, worst layer
+    min_zero_mass: float = 0.9  # act histograms: share of values at/below 0, worst layer
+    max_progress: float = 0.5  # fires only when train/loss dropped less than this
+    persist: int = 3  # points for the onset
+
+
+def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+    progress = train_progress(ID, run, lang)
+    if isinstance(progress, NotAssessed) or progress >= th.max_progress:
+        return progress if isinstance(progress, NotAssessed) else None
+    layers, source = _fractions(run)
+    threshold = th.min_dead if source == "dead_frac" else th.min_zero_mass
+    frame = pd.concat(layers, axis=1).sort_index()
+    late = frame.iloc[len(frame) // 2:].median().dropna()
+    if late.empty:
+        return None
+    layer = str(late.idxmax())
+    value = float(late.max())
+    if not value >= threshold:
+        return None
+    series = frame[layer].dropna()
+    i = sig.first_persistent((series >= threshold).to_numpy(), min(th.persist, len(series)))
+    onset = int(series.index[i if i is not None else len(series) // 2])
+    tag = f"dead_frac/{layer}" if source == "dead_frac" else f"act/{layer}"
+    statistic = STATISTIC[source]
+    return finding(
+        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
+        confidence=sig.confidence(value, threshold, 1.0) if threshold < 1 else 1.0,
+        onset_step=onset,
+        evidence=[Evidence(tag=tag, steps=(onset, int(series.index[-1])),
+                           statistic=statistic["en"], value=value, threshold=threshold,
+                           marks={"level": threshold, "progress": progress})],
+        value_pct=100 * value, layer=layer, statistic=statistic.get(lang, statistic["en"]),
+        threshold_pct=100 * threshold, progress_pct=100 * max(progress, 0.0),
+    )
+
+
+def _fractions(run: RunData) -> tuple[dict[str, pd.Series], str]:
+    layers = run.layers("dead_frac")
+    if layers:
+        return {k: layers[k] for k in sorted(layers, key=natural_key)}, "dead_frac"
+    hist = run.histograms
+    out = {}
+    for tag in run.histogram_tags("act"):
+        canon = run.tag_map.get(tag) or tag
+        out[canon.partition("/")[2] or tag] = sig.hist_mass_at_or_below_zero(hist[hist["tag"] == tag])
+    return out, "hist"
+
+
+# ---- examples ---------------------------------------------------------------------------
+def _with_dead(name: str, dead: dict[str, float], loss_end: float) -> RunData:
+    ts = curves.train_steps()
+    run = SyntheticRun(name).scalar("train/loss", ts, curves.decay(ts, 2.3, loss_end, 60,
+                                                                   noise=0.05))
+    rng = np.random.default_rng(1)
+    for layer, frac in dead.items():
+        run.scalar(f"dead_frac/{layer}", ts, np.clip(frac + 0.05 * rng.standard_normal(len(ts)),
+                                                     0, 1))
+    return run.build()
+
+
+def _all_dead() -> RunData:
+    return _with_dead("negative_bias", {"act1": 0.9, "act2": 1.0, "act3": 1.0}, 2.30)
+
+
+def _histograms_only() -> RunData:
+    ts = curves.train_steps()
+    run = SyntheticRun("hist_dead").scalar("train/loss", ts, np.full(len(ts), 2.3))
+    for layer in ("act1", "act2"):
+        curves.relu_histogram(run, f"act/{layer}", ts[::4], zero_mass=0.98)
+    return run.build()
+
+
+def _some_dead_but_learning() -> RunData:
+    return _with_dead("learns", {"act1": 0.3, "act2": 0.7}, 0.05)
+
+
+def _healthy() -> RunData:
+    return _with_dead("healthy", {"act1": 0.0, "act2": 0.02}, 0.03)
+
+
+def _stalled_but_alive() -> RunData:
+    # Underfitting for another reason: units are alive.
+    ts = curves.train_steps()
+    run = SyntheticRun("alive").scalar("train/loss", ts, np.full(len(ts), 2.0))
+    for layer in ("act1", "act2"):
+        curves.relu_histogram(run, f"act/{layer}", ts[::4], zero_mass=0.5)
+    return run.build()
+
+
+EXAMPLES = Examples(fires=(_all_dead, _histograms_only),
+                    quiet=(_some_dead_but_learning, _healthy, _stalled_but_alive))
+RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

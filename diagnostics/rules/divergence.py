@@ -1,0 +1,153 @@
+"""divergence — the loss became NaN/inf, or ran away upwards and never came back.
+
+Why it matters: a diverged run has stopped learning; every later number is garbage, so this
+is the first thing to fix (documents' order: the run is broken).
+
+Evidence: `train/loss` and `val/loss`. Non-finite values fire at once (onset = first NaN/inf
+step). Otherwise, on the train loss median-smoothed over 10 % of its points: the ratio of its
+final level to its running minimum, when that level is also at least `above_start`× the
+first logged loss (far worse than the untrained net) and stays there until the end
+(persistence: a spike that recovers is not divergence; a loss that bounces around a level up
+to ~3× its start — seen with too-high learning rates on our grid — is oscillation). The val loss alone never signals runaway (rising val loss is
+what overfitting looks like).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnostics import signals as sig
+from diagnostics.model import Evidence, Finding, NotAssessed, Severity
+from diagnostics.rules import curves
+from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text,
+                                     unusable_loss)
+from diagnostics.rundata import RunData
+
+ID = "divergence"
+NEEDS = (("train/loss",), ("val/loss",))
+TO_LOG = {"en": "log the training loss (train/loss) every few steps",
+          "zh": "每隔几步记录训练损失（train/loss）"}
+MESSAGE_NONFINITE = {
+    "en": "{tag} became {bad} at step {onset} (last finite value {last}); the run is broken.",
+    "zh": "{tag} 在第 {onset} 步变为 {bad}（最后的有限值为 {last}），训练已经崩溃。",
+}
+NONE_BEFORE = {"en": "none", "zh": "无"}
+MESSAGE_RUNAWAY = {
+    "en": "train/loss ran away: from step {onset} it rose to {ratio}× its minimum ({low} → "
+          "{end}), far above where it started ({start}), and never came back (threshold "
+          "{threshold}×).",
+    "zh": "train/loss 失控上升：从第 {onset} 步起升到最低值的 {ratio} 倍（{low} → {end}），"
+          "远高于起始值（{start}），且没有回落（阈值 {threshold} 倍）。",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    rise_factor: float = 3.0  # smoothed loss / its running minimum that counts as runaway
+    above_start: float = 4.0  # ... and the smoothed loss / the first logged loss (a too-high
+    # lr can keep a loss bouncing at ~3x its start: oscillation, not runaway)
+    full_at: float = 30.0  # rise at which confidence reaches 1
+    smooth_fraction: float = 0.1  # median window as a fraction of the points (min 3)
+    min_points: int = 5  # fewer finite train-loss points: runaway is not judged
+    persist: int = 3  # the runaway must hold for this many points (or to the end)
+
+
+def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+    curves_ = {t: s for t in ("train/loss", "val/loss") if (s := run.scalar(t)) is not None}
+    bad = [(step, tag) for tag, series in curves_.items()
+           if (step := sig.first_nonfinite_step(series)) is not None]
+    if bad:
+        onset, tag = min(bad)
+        series = curves_[tag]
+        before = sig.finite(series[series.index < onset])
+        n_bad = int((~np.isfinite(series.to_numpy())).sum())
+        last = fmt(float(before.iloc[-1])) if len(before) else text(NONE_BEFORE, lang)
+        return finding(
+            ID, message=MESSAGE_NONFINITE, lang=lang, severity=Severity.CRITICAL,
+            confidence=1.0, onset_step=onset,
+            evidence=[Evidence(tag=tag, steps=(int(series.index[0]), int(series.index[-1])),
+                               statistic="non-finite values", value=float(n_bad), threshold=0.0,
+                               marks={"last_finite": float(before.iloc[-1]) if len(before)
+                                      else float("nan")})],
+            tag=tag, bad=str(float(series[onset])), onset=onset, last=last,
+        )
+    train = curves_.get("train/loss")
+    if train is None or len(train) < th.min_points:
+        return None  # only val/loss, all finite: nothing broke that we can see
+    unusable = unusable_loss(ID, "train/loss", train, lang)
+    if unusable:  # no NaN/inf, and a runaway cannot be judged on this curve
+        return unusable
+    smooth = sig.smooth(train, sig.auto_window(len(train), th.smooth_fraction, lo=3))
+    low = smooth.cummin()
+    start = float(train.iloc[0])
+    high = (smooth >= th.rise_factor * low) & (smooth >= th.above_start * start)
+    first = sig.persistent_from_to_end(high.to_numpy())
+    if first is None or len(smooth) - first < min(th.persist, len(smooth)):
+        return None
+    onset = int(smooth.index[first])
+    end, floor = float(smooth.iloc[-1]), float(low.iloc[-1])
+    ratio = end / floor if floor > 0 else math.inf
+    return finding(
+        ID, message=MESSAGE_RUNAWAY, lang=lang, severity=Severity.CRITICAL,
+        confidence=sig.confidence(ratio, th.rise_factor, th.full_at), onset_step=onset,
+        evidence=[Evidence(tag="train/loss", steps=(onset, int(smooth.index[-1])),
+                           statistic="final / minimum smoothed loss", value=ratio,
+                           threshold=th.rise_factor,
+                           marks={"minimum": floor, "start": start,
+                                  "level": max(th.rise_factor * floor, th.above_start * start)})],
+        onset=onset, ratio=ratio, low=floor, end=end, start=start, threshold=th.rise_factor,
+    )
+
+
+# ---- examples ---------------------------------------------------------------------------
+def _nan_loss() -> RunData:
+    ts = curves.train_steps()
+    loss = curves.decay(ts, 2.3, 0.3, 40, noise=0.1)
+    loss[len(ts) // 2:] = np.nan
+    return SyntheticRun("nan_loss").scalar("train/loss", ts[: len(ts) // 2 + 1],
+                                           loss[: len(ts) // 2 + 1]).build()
+
+
+def _inf_val_loss() -> RunData:
+    run = curves.healthy(SyntheticRun("inf_val"))
+    vs = curves.val_steps()
+    run.scalar("val/loss", vs[:6], [2.0, 1.5, 1.2, 3.0, 50.0, np.inf])
+    return run.build()
+
+
+def _runaway() -> RunData:
+    ts = curves.train_steps()
+    loss = curves.decay(ts, 2.3, 0.4, 30, noise=0.1)
+    loss[len(ts) // 2:] *= np.exp(np.linspace(0, 4, len(ts) - len(ts) // 2))
+    return SyntheticRun("runaway").scalar("train/loss", ts, loss).build()
+
+
+def _healthy() -> RunData:
+    return curves.healthy().build()
+
+
+def _recovered_spike() -> RunData:
+    ts = curves.train_steps()
+    loss = curves.decay(ts, 2.3, 0.1, 40, noise=0.1)
+    loss[40:44] = [5.0, 20.0, 8.0, 3.0]  # a short spike that recovers
+    return SyntheticRun("spike").scalar("train/loss", ts, loss).build()
+
+
+def _bouncing_high() -> RunData:
+    # lr far too high: the loss jumps around ~2.5x where it started, finite (lr_oscillation).
+    ts = curves.train_steps()
+    loss = np.r_[2.3, 1.2, 5.8 * (0.5 + np.random.default_rng(2).random(len(ts) - 2))]
+    return SyntheticRun("bouncing_high").scalar("train/loss", ts, loss).build()
+
+
+def _overfitting_val_only() -> RunData:
+    vs = curves.val_steps()
+    return SyntheticRun("val_rises").scalar(
+        "val/loss", vs, np.r_[np.linspace(2.0, 0.2, 6), np.linspace(0.25, 2.0, 14)]).build()
+
+
+EXAMPLES = Examples(fires=(_nan_loss, _inf_val_loss, _runaway),
+                    quiet=(_healthy, _recovered_spike, _bouncing_high, _overfitting_val_only))
+RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

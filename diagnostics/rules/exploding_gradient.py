@@ -1,0 +1,188 @@
+"""exploding_gradient — gradient norms became non-finite, enormous, or grew by orders of magnitude.
+
+Why it matters: huge gradients make each update overshoot; the loss jumps or turns NaN and
+the run is broken (documents' order: first stage).
+
+Evidence: the total gradient norm (`grad_norm/total`, else combined from `grad_norm/<layer>`
+or `grad/<layer>` histograms), median-smoothed over `window` points so one spiky batch is
+ignored:
+- non-finite norm: fires at once (onset = first NaN/inf step);
+- level: the peak of the smoothed norm at or above `level` (healthy nets with a mean-reduced
+  loss sit around 0.01-10; on our grid healthy and oscillating runs peak below 12, exploding
+  ones above 600);
+- growth: the smoothed norm rising to `growth_factor`× its early level and holding there for
+  `persist` points — gated on trouble in the loss (it made little progress, or went
+  non-finite), because a healthy net's gradients may grow as it sharpens its predictions
+  (runs with a too-high learning rate reach ~10× on our grid).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnostics import signals as sig
+from diagnostics.model import Evidence, Finding, NotAssessed, Severity
+from diagnostics.rules import curves, gradients
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, train_progress
+from diagnostics.rundata import RunData
+
+ID = "exploding_gradient"
+NEEDS = (("grad_norm/total",), ("grad_norm/*",), ("hist:grad/*",))
+TO_LOG = {"en": "log the total gradient norm (grad_norm/total) or per-layer norms "
+                "(grad_norm/<layer>) after backward(), before clipping",
+          "zh": "在 backward() 之后、梯度裁剪之前记录总梯度范数（grad_norm/total）"
+                "或每层梯度范数（grad_norm/<layer>）"}
+MESSAGE = {
+    "nonfinite": {
+        "en": "The gradient norm ({tag}) became {bad} at step {onset}.",
+        "zh": "梯度范数（{tag}）在第 {onset} 步变为 {bad}。",
+    },
+    "level": {
+        "en": "The gradient norm ({tag}) reached {value} from step {onset} (median over "
+              "{window} points); at least {threshold} is exploding (healthy runs sit around "
+              "0.01-10).",
+        "zh": "梯度范数（{tag}）从第 {onset} 步起达到 {value}（{window} 个点的中位数）；达到 "
+              "{threshold} 即为梯度爆炸（正常训练一般在 0.01-10 之间）。",
+    },
+    "growth": {
+        "en": "The gradient norm ({tag}) grew {value}× over its early level ({early} → {peak}) "
+              "from step {onset} (threshold {threshold}×) while train/loss made only "
+              "{progress_pct}% progress.",
+        "zh": "梯度范数（{tag}）从第 {onset} 步起增长到初期水平的 {value} 倍（{early} → {peak}，"
+              "阈值 {threshold} 倍），而 train/loss 只下降了 {progress_pct}%。",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    level: float = 100.0  # peak of the smoothed total gradient norm
+    level_full_at: float = 1e4
+    growth_factor: float = 50.0  # smoothed norm / early level
+    growth_full_at: float = 1e4
+    window: int = 5  # median-smoothing window (points)
+    persist: int = 3  # points the growth must hold (or to the end)
+    early_points: int = 3  # the early level: median of this many first points
+    max_progress: float = 0.5  # growth counts only when train/loss dropped less than this
+
+
+def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+    norm, tag = gradients.total_norm(run)
+    if norm is None or not len(norm):
+        return None
+    last = int(norm.index[-1])
+    bad_step = sig.first_nonfinite_step(norm)
+    if bad_step is not None:
+        return _finding("nonfinite", lang, 1.0, bad_step,
+                        Evidence(tag=tag, steps=(int(norm.index[0]), last),
+                                 statistic="non-finite values",
+                                 value=float((~np.isfinite(norm.to_numpy())).sum()),
+                                 threshold=0.0),
+                        tag=tag, bad=str(float(norm[bad_step])), onset=bad_step)
+    smooth = sig.smooth(norm, th.window)
+    peak = float(smooth.max())
+    if peak >= th.level:
+        onset = int(smooth.index[int(np.argmax(smooth.to_numpy() >= th.level))])
+        return _finding("level", lang, sig.confidence(peak, th.level, th.level_full_at), onset,
+                        Evidence(tag=tag, steps=(onset, last), statistic="peak smoothed norm",
+                                 value=peak, threshold=th.level, marks={"level": th.level}),
+                        tag=tag, value=peak, threshold=th.level, onset=onset, window=th.window)
+    if len(norm) < th.early_points + th.persist:
+        return None
+    early = float(np.median(norm.iloc[: th.early_points]))
+    if early <= 0:
+        return None
+    mask = (smooth >= th.growth_factor * early).to_numpy()
+    start = sig.first_persistent(mask, th.persist)
+    if start is None:
+        return None
+    loss = run.scalar("train/loss")
+    if loss is None:  # growth alone is also what healthy sharpening looks like
+        return None
+    loss_broke = sig.first_nonfinite_step(loss) is not None
+    progress = train_progress(ID, run, lang)
+    if isinstance(progress, NotAssessed):  # the loss cannot tell trouble either
+        return progress
+    if not loss_broke and progress >= th.max_progress:
+        return None
+    onset = int(smooth.index[start])
+    return _finding("growth", lang, sig.confidence(peak / early, th.growth_factor, th.growth_full_at),
+                    onset,
+                    Evidence(tag=tag, steps=(onset, last), statistic="growth over early level",
+                             value=peak / early, threshold=th.growth_factor,
+                             marks={"early": early, "level": th.growth_factor * early}),
+                    tag=tag, value=peak / early, early=early, peak=peak, onset=onset,
+                    threshold=th.growth_factor, progress_pct=100 * max(progress, 0.0))
+
+
+def _finding(kind: str, lang: str, confidence: float, onset_step: int, evidence: Evidence,
+             **values) -> Finding:
+    return finding(ID, message=MESSAGE[kind], lang=lang, severity=Severity.CRITICAL,
+                   confidence=confidence, onset_step=onset_step, evidence=[evidence], **values)
+
+
+# ---- examples ---------------------------------------------------------------------------
+def _run(name: str, norm: np.ndarray, loss: np.ndarray | None = None) -> SyntheticRun:
+    ts = curves.train_steps()[: len(norm)]
+    run = SyntheticRun(name).scalar("grad_norm/total", ts, norm)
+    if loss is not None:
+        run.scalar("train/loss", ts, loss)
+    return run
+
+
+def _growing_then_nan() -> RunData:
+    ts = curves.train_steps()
+    n = len(ts) // 2
+    norm = 0.5 * np.exp(np.linspace(0, 12, n))
+    norm[-1] = np.inf
+    loss = np.r_[np.linspace(2.3, 2.0, n - 1), np.nan]
+    return _run("nan_grad", norm, loss).build()
+
+
+def _huge_level() -> RunData:
+    ts = curves.train_steps()
+    norm = curves.decay(ts, 8000, 400, 100, noise=0.3)
+    return _run("huge", norm, curves.decay(ts, 9000, 90, 100, noise=0.3)).build()
+
+
+def _growth_with_stalled_loss() -> RunData:
+    ts = curves.train_steps()
+    norm = np.r_[np.full(20, 0.5), 0.5 * np.exp(np.linspace(0, 5, len(ts) - 20))]
+    return _run("growth", norm, curves.decay(ts, 2.3, 1.9, 100, noise=0.05)).build()
+
+
+def _per_layer_histograms() -> RunData:
+    run = SyntheticRun("hist_growth")
+    ts = curves.train_steps()
+    run.scalar("train/loss", ts, curves.decay(ts, 2.3, 2.2, 100, noise=0.05))
+    hs = ts[::4]
+    for layer in ("fc1", "fc2"):
+        curves.grad_histogram(run, f"grad/{layer}", hs, 1e-3 * np.exp(np.linspace(0, 8, len(hs))))
+    return run.build()
+
+
+def _healthy() -> RunData:
+    ts = curves.train_steps()
+    norm = 0.4 + 0.4 * np.exp(-ts / 150) * np.exp(0.3 * np.random.default_rng(0).standard_normal(len(ts)))
+    return _run("healthy", norm, curves.decay(ts, 2.3, 0.03, 60, noise=0.3)).build()
+
+
+def _healthy_growing_norm() -> RunData:
+    ts = curves.train_steps()
+    norm = 0.05 * np.exp(np.linspace(0, 4.5, len(ts)))  # grows 90x as the net sharpens
+    return _run("sharpening", norm, curves.decay(ts, 2.3, 0.02, 60, noise=0.3)).build()
+
+
+def _one_spike() -> RunData:
+    ts = curves.train_steps()
+    norm = np.full(len(ts), 0.5)
+    norm[30] = 80.0  # one bad batch
+    return _run("spike", norm, curves.decay(ts, 2.3, 2.0, 100, noise=0.05)).build()
+
+
+EXAMPLES = Examples(
+    fires=(_growing_then_nan, _huge_level, _growth_with_stalled_loss, _per_layer_histograms),
+    quiet=(_healthy, _healthy_growing_norm, _one_spike),
+)
+RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

@@ -1,0 +1,193 @@
+"""lr_oscillation — the loss keeps jumping up and down instead of settling: the learning rate is
+too high.
+
+Why it matters: steps that overshoot the minimum make the loss bounce around it and never
+converge ("if the learning rate is too large it keeps oscillating", document 001 §一.4);
+documents' order: second stage, "cannot learn".
+
+Evidence: the loss curves alone. The "bounce" of a curve is its mean absolute deviation from
+its own rolling median (window 5, which follows any trend, falling or rising) over the second
+half of the run, where a good learning rate has settled:
+- `train/loss` in units of its first logged value (so batch noise around a small, converged
+  loss — large in relative terms — does not count);
+- `val/loss` (one full evaluation per epoch, no mini-batch noise) as a log-scale deviation.
+When both curves are logged they must agree (persistence across two independent
+measurements), each against a lower threshold: a noisy dataset makes the train loss jumpy but
+not the val loss (healthy two-moons runs: train 0.04-0.08, val <= 0.01), and a net that
+memorises its training set makes the val loss jumpy but not the train loss. With one curve
+only, its own, higher threshold applies. Train curves with fewer than `min_train_points`
+points (sparse logging) are left to the val curve: ten samples of a swinging batch loss are
+too few to tell. On our grid (dense logs) oscillating runs reach train >= 0.10 and val
+>= 0.047; healthy runs stay <= 0.08 (train, two moons) and <= 0.043 (val).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from diagnostics import signals as sig
+from diagnostics.model import Evidence, Finding, NotAssessed, Severity
+from diagnostics.rules import curves
+from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text, too_few,
+                                     unusable_loss)
+from diagnostics.rundata import RunData
+
+ID = "lr_oscillation"
+NEEDS = (("val/loss",), ("train/loss",))
+TO_LOG = {"en": "log the validation loss once per epoch (val/loss) or train/loss",
+          "zh": "每个 epoch 记录一次验证损失（val/loss）或记录 train/loss"}
+MESSAGE = {
+    "en": "{tag} keeps oscillating instead of settling: over the second half it deviates "
+          "from its own trend by {value_pct}% on average (threshold {threshold_pct}%){agree}"
+          "{lr}.",
+    "zh": "{tag} 持续震荡而不收敛：后半程平均偏离自身趋势 {value_pct}%（阈值 "
+          "{threshold_pct}%）{agree}{lr}。",
+}
+AGREE = {"en": ", and val/loss bounces too ({val_pct}%)",
+         "zh": "，val/loss 也在震荡（{val_pct}%）"}
+LR_NOTE = {"en": "; the learning rate was {lr}", "zh": "；学习率为 {lr}"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    train_with_val: float = 0.06  # train bounce (units of the first train loss), val agreeing
+    val_with_train: float = 0.025  # val bounce (log scale), train agreeing
+    train_alone: float = 0.1  # train bounce when there is no usable val curve
+    val_alone: float = 0.08  # val bounce when there is no usable train curve
+    full_factor: float = 4.0  # bounce at full_factor × threshold gives confidence 1
+    window: int = 5  # rolling-median window (points)
+    min_train_points: int = 20  # sparser train logs hide batch-to-batch swings: val decides
+    min_val_points: int = 8
+
+
+def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+    train, val = _train_bounce(run, th, lang), _val_bounce(run, th)
+    if train is None and val is None:
+        n = {t: len(sig.finite(s)) for t in ("train/loss", "val/loss")
+             if (s := run.scalar(t)) is not None}
+        tag = max(n, key=n.get)
+        need = th.min_train_points if tag == "train/loss" else th.min_val_points
+        return too_few(ID, tag, n[tag], need, TO_LOG, lang)
+    if isinstance(train, NotAssessed):
+        if val is None:
+            return train  # why the train curve could not serve, and there is no other
+        train = None
+    if train is not None and val is not None:
+        judged = [("train/loss", train, th.train_with_val), ("val/loss", val, th.val_with_train)]
+    elif train is not None:
+        judged = [("train/loss", train, th.train_alone)]
+    else:
+        judged = [("val/loss", val, th.val_alone)]
+    bounces = [float(d.iloc[len(d) // 2:].mean()) for _, d, _ in judged]
+    if any(b < t for b, (_, _, t) in zip(bounces, judged)):
+        return None
+    tag, deviation, threshold = judged[0]
+    onset = _onset(deviation, threshold)
+    lr = sig.finite(run.scalar("opt/lr")) if run.has("opt/lr") else pd.Series(dtype=float)
+    lr_note = text(LR_NOTE, lang).format(lr=fmt(float(lr.iloc[-1]))) if len(lr) else ""
+    evidence = [Evidence(tag=t, steps=(int(d.index[len(d) // 2]), int(d.index[-1])),
+                         statistic="mean deviation from rolling median", value=b, threshold=thr)
+                for (t, d, thr), b in zip(judged, bounces)]
+    agree = text(AGREE, lang).format(val_pct=fmt(100 * bounces[1])) if len(judged) == 2 else ""
+    return finding(
+        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
+        confidence=min(sig.confidence(b, thr, th.full_factor * thr)
+                       for b, (_, _, thr) in zip(bounces, judged)),
+        onset_step=onset, evidence=evidence,
+        tag=tag, value_pct=100 * bounces[0], threshold_pct=100 * threshold, lr=lr_note,
+        agree=agree,
+    )
+
+
+def _onset(deviation: pd.Series, threshold: float) -> int:
+    """First step from which the mean deviation to the end stays past the threshold.
+
+    The first tenth of the run is skipped: the initial drop is a trend the rolling median
+    lags behind, not oscillation."""
+    values = deviation.to_numpy()
+    tail_means = np.cumsum(values[::-1])[::-1] / np.arange(len(values), 0, -1)
+    start = max(1, len(values) // 10)
+    hits = np.flatnonzero(tail_means[start:] >= threshold)
+    return int(deviation.index[start + hits[0]] if len(hits) else deviation.index[len(values) // 2])
+
+
+def _train_bounce(run: RunData, th: Thresholds, lang: str) -> pd.Series | NotAssessed | None:
+    train = run.scalar("train/loss")
+    train = sig.finite(train) if train is not None else ()
+    if len(train) < th.min_train_points:
+        return None
+    unusable = unusable_loss(ID, "train/loss", train, lang)  # the unit is the first value
+    if unusable:
+        return unusable
+    residual = (train - sig.smooth(train, th.window)) / float(train.iloc[0])
+    return residual.abs()
+
+
+def _val_bounce(run: RunData, th: Thresholds) -> pd.Series | None:
+    val = run.scalar("val/loss")
+    val = sig.finite(val) if val is not None else ()
+    if len(val) < th.min_val_points or not (val > 0).all():
+        return None
+    residual = np.log(val) - np.log(sig.smooth(val, th.window))
+    return residual.abs()
+
+
+# ---- examples ---------------------------------------------------------------------------
+def _bouncing_val_only() -> RunData:
+    # Per-epoch logs without a usable train curve: the val loss alone must serve.
+    vs = curves.val_steps()
+    val = 0.6 * np.exp(0.5 * np.random.default_rng(3).standard_normal(len(vs)))
+    return (SyntheticRun("lr_high_val").scalar("val/loss", vs, val)
+            .scalar("opt/lr", vs, np.full(len(vs), 0.05))).build()
+
+
+def _bouncing_train_only() -> RunData:
+    ts = curves.train_steps()
+    rng = np.random.default_rng(4)
+    loss = 1.6 + 0.8 * np.abs(rng.standard_normal(len(ts)))
+    return SyntheticRun("sgd_lr_2").scalar("train/loss", ts, loss).build()
+
+
+def _both_bounce() -> RunData:
+    # SGD + momentum at a too-high lr: the batch loss swings 0.2-2, the epoch val loss drifts
+    # and jumps (shaped like the lr_oscillation sample run).
+    ts, vs = curves.train_steps(), curves.val_steps()
+    rng = np.random.default_rng(6)
+    train = np.r_[2.3, 0.2 + 1.2 * rng.random(len(ts) - 1)]
+    val = np.linspace(0.8, 1.4, len(vs)) * np.exp(0.15 * rng.standard_normal(len(vs)))
+    return (SyntheticRun("sgd_lr_1").scalar("train/loss", ts, train)
+            .scalar("val/loss", vs, val)).build()
+
+
+def _healthy() -> RunData:
+    return curves.healthy().build()
+
+
+def _noisy_dataset() -> RunData:
+    # Overlapping classes (two moons): batch losses jump, the val loss is smooth.
+    ts, vs = curves.train_steps(), curves.val_steps()
+    rng = np.random.default_rng(7)
+    train = np.r_[0.72, 0.2 + 0.15 * np.abs(rng.standard_normal(len(ts) - 1))]
+    val = curves.decay(vs, 0.4, 0.15, 60, noise=0.005, seed=7)
+    return (SyntheticRun("moons").scalar("train/loss", ts, train)
+            .scalar("val/loss", vs, val)).build()
+
+
+def _overfitting_trend() -> RunData:
+    vs = curves.val_steps()
+    val = 0.25 + 2.0 * np.exp(-vs / 40) + 0.004 * np.maximum(vs - 100, 0)
+    return curves.healthy(SyntheticRun("overfit")).scalar("val/loss", vs, val).build()
+
+
+def _converged_train_noise() -> RunData:
+    # Relative batch noise is large around a tiny loss, absolute noise is not.
+    ts = curves.train_steps()
+    loss = curves.decay(ts, 2.3, 0.01, 40, noise=0.6, seed=5)
+    return SyntheticRun("noisy_small").scalar("train/loss", ts, loss).build()
+
+
+EXAMPLES = Examples(fires=(_both_bounce, _bouncing_val_only, _bouncing_train_only),
+                    quiet=(_healthy, _noisy_dataset, _overfitting_trend, _converged_train_noise))
+RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

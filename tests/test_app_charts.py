@@ -1,0 +1,46 @@
+"""Chart building (no Streamlit): thinning keeps spikes; evidence is drawn where it belongs."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from diagnostics.model import Evidence, Finding, Report, Severity
+from diagnostics.rules import curves
+from ui import charts
+
+
+def test_thinning_keeps_spikes_and_drops_infinities():
+    values = np.zeros(100_000)
+    values[54_321] = 1e6
+    values[7] = np.inf
+    shown = charts.thin(pd.Series(values, index=np.arange(100_000)))
+    assert len(shown) <= charts.MAX_POINTS
+    assert shown.max() == 1e6 and 54_321 in shown.index
+    assert not np.isinf(shown.to_numpy()).any()
+
+
+def _report(marks: dict) -> tuple:
+    run = curves.healthy().build()
+    finding = Finding(
+        rule_id="overfitting", title="Overfitting", severity=Severity.WARNING, confidence=0.9,
+        message="m", onset_step=200,
+        evidence=(Evidence(tag="val/loss", steps=(200, 440), statistic="rise above minimum",
+                           value=0.3, threshold=0.15, marks=marks),),
+    )
+    return run, Report(run="r", findings=(finding,), not_assessed=())
+
+
+def test_evidence_window_onset_and_level_are_drawn_on_its_curve():
+    run, report = _report({"minimum": 0.12, "level": 0.138})
+    figs = dict(charts.figures(run, report, "en"))
+    shapes = figs["loss"].layout.shapes
+    assert {s.type for s in shapes} == {"rect", "line"}
+    assert any(s.type == "rect" and (s.x0, s.x1) == (200, 440) for s in shapes)
+    assert any(s.type == "line" and s.x0 == s.x1 == 200 for s in shapes)  # onset
+    assert any(s.type == "line" and s.y0 == s.y1 == 0.138 for s in shapes)  # threshold level
+
+
+def test_a_threshold_that_is_not_a_level_is_not_drawn_as_one():
+    run, report = _report({"minimum": 0.12})  # 0.15 is a relative rise, not a loss value
+    shapes = dict(charts.figures(run, report, "en"))["loss"].layout.shapes
+    assert not any(s.type == "line" and s.y0 == s.y1 for s in shapes)

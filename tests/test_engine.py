@@ -1,0 +1,162 @@
+"""The engine: every rule runs, findings come in the order of diagnosis with remedies attached,
+missing data and failing rules become NotAssessed, and a higher-stage finding keeps
+lower-stage rules from judging garbage."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from diagnostics.engine import diagnose
+from diagnostics.model import NotAssessed
+from diagnostics.remedies import DIAGNOSIS_ORDER, remedies_for, rule_title
+from diagnostics.rules import RULES, curves
+from diagnostics.rules.base import SyntheticRun
+
+
+def healthy_instrumented() -> SyntheticRun:
+    run = curves.healthy(SyntheticRun("healthy"))
+    ts = curves.train_steps()
+    for layer in ("fc1", "fc2", "out"):
+        run.scalar(f"grad_norm/{layer}", ts, 0.3 + 0.1 * np.sin(ts))
+    run.scalar("grad_norm/total", ts, 0.5 + 0.1 * np.sin(ts))
+    for act in ("act1", "act2"):
+        run.scalar(f"dead_frac/{act}", ts, np.zeros(len(ts)))
+    return run
+
+
+def cannot_learn() -> SyntheticRun:
+    """A stalled, bouncing loss with dead units and vanishing gradients."""
+    ts = curves.train_steps()
+    rng = np.random.default_rng(0)
+    run = SyntheticRun("stuck").scalar("train/loss", ts, 1.6 + 0.8 * np.abs(rng.standard_normal(len(ts))))
+    run.scalar("dead_frac/act1", ts, np.full(len(ts), 0.95))
+    run.scalar("grad_norm/fc1", ts, np.full(len(ts), 1e-6))
+    run.scalar("grad_norm/out", ts, np.full(len(ts), 0.5))
+    return run
+
+
+def test_healthy_run_passes_every_rule():
+    report = diagnose(healthy_instrumented().build())
+    assert report.findings == () and report.not_assessed == ()
+    assert report.passed == DIAGNOSIS_ORDER and report.fix_first is None
+
+
+def test_every_rule_runs_and_missing_data_is_not_assessed_never_healthy():
+    report = diagnose(SyntheticRun("bare").scalar("opt/lr", [0, 10], [0.1, 0.1]).build())
+    assert [n.rule_id for n in report.not_assessed] == list(DIAGNOSIS_ORDER)
+    assert report.passed == () and report.findings == ()
+    assert all(n.to_log for n in report.not_assessed)
+
+
+def test_findings_follow_the_order_of_diagnosis_whatever_order_rules_run_in():
+    report = diagnose(cannot_learn().build(), rules=list(reversed(DIAGNOSIS_ORDER)))
+    assert [f.rule_id for f in report.findings] == ["vanishing_gradient", "dead_relu", "lr_oscillation"]
+    assert report.fix_first.rule_id == "vanishing_gradient"
+
+
+def test_remedies_are_attached_in_the_catalogue_order_in_the_report_language():
+    for lang in ("en", "zh"):
+        report = diagnose(cannot_learn().build(), lang=lang)
+        for f in report.findings:
+            assert f.remedies == remedies_for(f.rule_id, lang)
+            assert f.title == rule_title(f.rule_id, lang)
+        assert report.lang == lang
+
+
+def test_a_cause_explains_underfitting_which_is_not_judged_separately():
+    report = diagnose(cannot_learn().build())
+    under = {n.rule_id: n for n in report.not_assessed}["underfitting"]
+    assert rule_title("vanishing_gradient") in under.reason and "underfitting" not in report.passed
+
+
+def test_divergence_keeps_lower_stages_from_judging_the_curves():
+    run = RULES["overfitting"].examples.fires[0]()  # an overfitting run...
+    loss = run.scalar("train/loss")
+    broken = SyntheticRun("broken").scalar("train/loss", loss.index, np.r_[loss.to_numpy()[:-1], np.nan])
+    broken.scalar("val/loss", run.scalar("val/loss").index, run.scalar("val/loss").to_numpy())
+    report = diagnose(broken.build())  # ...whose loss then turned NaN
+    assert [f.rule_id for f in report.findings] == ["divergence"]
+    reasons = {n.rule_id: n.reason for n in report.not_assessed}
+    for rule_id in ("overfitting", "underfitting", "lr_oscillation"):
+        assert rule_title("divergence") in reasons[rule_id]
+    # a rule lacking data keeps ITS reason (what to log), not the suppression
+    assert "does not log" in reasons["dead_relu"]
+
+
+def test_cannot_learn_keeps_overfitting_from_being_judged():
+    stuck = cannot_learn()
+    vs = curves.val_steps()
+    stuck.scalar("val/loss", vs, np.r_[np.linspace(2.3, 1.5, 8), np.linspace(1.6, 2.5, len(vs) - 8)])
+    report = diagnose(stuck.build())
+    assert "overfitting" in {n.rule_id for n in report.not_assessed}
+
+
+def test_a_rule_that_raises_becomes_not_assessed_and_the_others_still_run():
+    def boom(run, th, lang):
+        raise ZeroDivisionError("bad luck")
+
+    broken = replace(RULES["overfitting"], check=boom)
+    rules = [r for r in RULES.values() if r.id != "overfitting"] + [broken]
+    report = diagnose(healthy_instrumented().build(), rules=rules)
+    failed = {n.rule_id: n for n in report.not_assessed}["overfitting"]
+    assert isinstance(failed, NotAssessed) and "ZeroDivisionError: bad luck" in failed.reason
+    assert len(report.passed) == len(DIAGNOSIS_ORDER) - 1
+
+
+def test_a_subset_of_rules_by_id():
+    report = diagnose(healthy_instrumented().build(), rules=["divergence", "overfitting"])
+    assert report.passed == ("divergence", "overfitting")
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError):
+        diagnose(healthy_instrumented().build(), lang="fr")
+
+
+def test_report_serialises_with_evidence_and_remedies():
+    data = diagnose(cannot_learn().build()).to_dict()
+    first = data["findings"][0]
+    assert {"rule", "severity", "confidence", "message", "onset_step", "evidence", "remedies"} <= set(first)
+    assert {"tag", "steps", "statistic", "value", "threshold"} <= set(first["evidence"][0])
+    assert {"id", "action", "source", "change"} <= set(first["remedies"][0])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_finding_on_noisy_healthy_runs(seed):
+    # Mini-batch noise (log-normal: sigma 0.25 on train, 0.03 on val) must not alarm.
+    run = curves.healthy(SyntheticRun(f"noisy{seed}"), seed=seed)
+    ts = curves.train_steps()
+    rng = np.random.default_rng(seed)
+    run.scalar("grad_norm/total", ts, 0.5 * np.exp(0.4 * rng.standard_normal(len(ts))))
+    run.scalar("dead_frac/act1", ts, np.clip(0.05 + 0.05 * rng.standard_normal(len(ts)), 0, 1))
+    report = diagnose(run.build())
+    assert report.findings == (), [f.message for f in report.findings]
+
+
+def test_real_logs_from_other_writers_never_break_a_rule():
+    from diagnostics.reader import load
+    from tests.conftest import SHARED
+
+    root = SHARED / "reallogs"
+    if not root.exists():
+        pytest.skip("shared/reallogs not available")
+    runs = load(root).runs
+    assert runs
+    for run in runs:
+        report = diagnose(run)
+        failed = [n.reason for n in report.not_assessed if "failed" in n.reason]
+        assert not failed, (run.run, failed)
+        assert len(report.findings) + len(report.not_assessed) + len(report.passed) == len(DIAGNOSIS_ORDER)
+
+
+def test_markdown_rendering_keeps_order_remedies_and_not_assessed():
+    from diagnostics import render
+
+    report = diagnose(cannot_learn().build(), lang="zh")
+    md = render.markdown(report)
+    heads = [line for line in md.splitlines() if line.startswith("## ")]
+    assert heads[0].startswith("## 1. " + rule_title("vanishing_gradient", "zh"))
+    assert "1. " + remedies_for("vanishing_gradient", "zh")[0].action in md
+    assert "## 未评估" in md and rule_title("underfitting", "zh") in md

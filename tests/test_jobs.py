@@ -1,0 +1,108 @@
+"""Background jobs: real child processes training real (tiny) runs, killed, cancelled, restarted."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from diagnostics.reader import load
+from trainers.config import TrainConfig
+from trainers.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, run_state, train_into
+from trainers.lineage import ancestors
+from trainers.rerun import submit_rerun
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LONG = {"epochs": 400}  # tens of seconds: long enough to be killed or cancelled mid-run
+
+
+@pytest.fixture(scope="module")
+def parent(tmp_path_factory):
+    run = tmp_path_factory.mktemp("parent") / "p"
+    train_into(TrainConfig(epochs=2, hist_every=0, log_every=5), run, progress=False)
+    return run
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def test_a_killed_job_is_failed_and_keeps_its_partial_run_and_lineage(tmp_path, parent):
+    queue = JobQueue(tmp_path)
+    job = submit_rerun(queue, parent, LONG)
+    assert job.state == RUNNING and (tmp_path / os.path.basename(job.run_dir)).is_dir()
+    wait_until(lambda: job.progress().get("epoch", 0) >= 2)
+    os.killpg(job.pid, signal.SIGKILL)  # the whole process group, as a crash or OOM would
+    wait_until(lambda: queue.poll() and queue.get(job.id).state != RUNNING)
+
+    job = queue.get(job.id)
+    assert job.state == FAILED and "process ended" in job.error
+    assert job.progress()["state"] == "running"  # the trainer never got to say otherwise
+    assert run_state(job.run_dir) == FAILED  # what the UI and the lineage tree show
+    run = load(job.run_dir).runs[0]
+    assert len(run.scalar("val/loss")) >= 2  # the partial event file is still readable
+    assert ancestors(job.run_dir) == [parent.resolve()]
+
+
+def test_a_restarted_registry_loses_nothing_and_respects_max_parallel(tmp_path, parent):
+    # One "UI session" in its own process submits four jobs and exits, leaving them behind.
+    session = textwrap.dedent(f"""
+        from trainers.jobs import JobQueue
+        from trainers.rerun import submit_rerun
+        q = JobQueue({str(tmp_path)!r}, max_parallel=2)
+        quick = submit_rerun(q, {str(parent)!r}, {{"epochs": 1}})
+        q.wait(quick.id, timeout=60)
+        for _ in range(3):
+            submit_rerun(q, {str(parent)!r}, {LONG!r})
+    """)
+    subprocess.run([sys.executable, "-c", session], cwd=REPO, check=True, timeout=90)
+
+    queue = JobQueue(tmp_path)  # a new session: state comes from disk only
+    assert queue.max_parallel == 2
+    quick, a, b, c = queue.poll()
+    assert (quick.state, a.state, b.state, c.state) == (DONE, RUNNING, RUNNING, QUEUED)
+    assert quick.progress()["state"] == "done" and quick.fraction() == 1.0
+
+    assert queue.cancel(a.id).state == CANCELLED
+    wait_until(lambda: not os.path.exists(f"/proc/{a.pid}") or _zombie(a.pid), timeout=10)
+    states = {j.id: j.state for j in queue.poll()}  # the freed slot goes to the queued job
+    assert (states[a.id], states[b.id], states[c.id]) == (CANCELLED, RUNNING, RUNNING)
+
+    # b dies while no session that started it is alive to see its exit code (a reboot, OOM)
+    os.killpg(b.pid, signal.SIGKILL)
+    wait_until(lambda: queue.poll() and queue.get(b.id).state != RUNNING, timeout=10)
+    assert "killed, crashed or machine restarted" in queue.get(b.id).error
+    queue.cancel(c.id)
+    assert [j.state for j in queue.poll()] == [DONE, CANCELLED, FAILED, CANCELLED]
+
+
+def test_cancelling_a_queued_job_never_starts_it(tmp_path, parent):
+    queue = JobQueue(tmp_path, max_parallel=1)
+    running = submit_rerun(queue, parent, LONG)
+    waiting = submit_rerun(queue, parent, LONG)
+    assert waiting.state == QUEUED
+    assert queue.cancel(waiting.id).state == CANCELLED
+    queue.cancel(running.id)
+    assert queue.get(waiting.id).pid is None and not os.path.exists(
+        os.path.join(waiting.run_dir, "job.log"))
+    assert queue.get(running.id).state == CANCELLED
+
+
+def test_max_parallel_must_be_a_positive_integer(tmp_path):
+    with pytest.raises(ValueError, match="max_parallel"):
+        JobQueue(tmp_path, max_parallel=0)
+
+
+def _zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

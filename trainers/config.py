@@ -1,0 +1,205 @@
+"""`TrainConfig`: the one typed, validated description of a built-in training run.
+
+A re-run is its parent's config plus ONE change (`apply_change`), so every field is a plain
+JSON value and `to_json()`/`from_json()` round-trip exactly. Invalid input raises
+`ConfigError` with one line naming the key and the problem.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal, get_args, get_type_hints
+
+
+class ConfigError(ValueError):
+    """A bad config key or value; the message is one line naming the key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """One training run. Defaults give a healthy digits MLP (see `scenarios.py` for faults)."""
+
+    # -- data
+    dataset: Literal["digits", "moons", "circles", "blobs"] = "digits"  # digits: 8x8 images
+    train_size: int = 0  # 0 = all training samples; fewer provokes overfitting
+    augment: bool = False  # digits: random 1-pixel shifts; 2-D sets: gaussian jitter
+    label_noise: float = 0.0  # fraction of training labels replaced by random classes
+    # -- model
+    model: Literal["mlp", "cnn"] = "mlp"  # cnn needs dataset="digits"
+    depth: int = 2  # hidden layers (mlp) or conv blocks (cnn)
+    width: int = 64  # hidden units (mlp) or channels (cnn)
+    activation: Literal["relu", "leaky_relu", "elu", "sigmoid", "tanh", "selu"] = "relu"
+    # Fault injection: bad_negative_bias -> dead ReLUs, tiny_std -> vanishing, huge_std -> exploding.
+    init: Literal["default", "xavier", "he", "bad_negative_bias", "tiny_std", "huge_std"] = "default"
+    batch_norm: bool = False
+    dropout: float = 0.0  # 0 <= p < 1, after each hidden activation
+    # -- objective and optimiser
+    loss: Literal["cross_entropy", "mse"] = "cross_entropy"  # mse: softmax probs vs one-hot
+    optimizer: Literal["sgd", "adagrad", "rmsprop", "adam"] = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.0  # used by sgd and rmsprop; "sgd + momentum" = sgd with 0.9
+    weight_decay: float = 0.0  # L2 penalty passed to the optimiser
+    lr_schedule: Literal["constant", "step", "cosine"] = "constant"  # stepped once per epoch
+    lr_step_size: int = 10  # epochs between decays ("step")
+    lr_gamma: float = 0.1  # decay factor ("step")
+    grad_clip: float = 0.0  # max total grad norm; 0 = off
+    early_stopping_patience: int = 0  # epochs without a val-loss improvement; 0 = off
+    epochs: int = 20
+    batch_size: int = 64
+    # -- run
+    seed: int = 0  # weights, data order, label noise and augmentation; NOT the train/val split
+    device: Literal["auto", "cpu", "cuda"] = "auto"  # auto = cuda when available
+    # Cadences: < 3 % instrument overhead even on the 0.5 ms/step 2x64 digits MLP
+    # (benchmarks/hooks_overhead.py); short runs want denser logs (scenarios use 10 / 50).
+    log_every: int = 100  # step scalars and instruments every N steps
+    hist_every: int = 1000  # histograms every N steps; 0 = off
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _check_type(f.name, getattr(self, f.name), _HINTS[f.name])
+        for name, ok, problem in self._rules():
+            if not ok:
+                raise ConfigError(f"{name}: {problem}, got {getattr(self, name)!r}")
+
+    def _rules(self) -> Iterable[tuple[str, bool, str]]:
+        yield "train_size", self.train_size >= 0, "must be >= 0 (0 = all)"
+        yield "label_noise", 0.0 <= self.label_noise <= 1.0, "must be in [0, 1]"
+        yield "model", self.model == "mlp" or self.dataset == "digits", "cnn needs dataset 'digits'"
+        yield "depth", self.depth >= 1, "must be >= 1"
+        yield "width", self.width >= 1, "must be >= 1"
+        yield "dropout", 0.0 <= self.dropout < 1.0, "must be in [0, 1)"
+        yield "lr", self.lr > 0.0, "must be > 0"
+        yield "momentum", 0.0 <= self.momentum < 1.0, "must be in [0, 1)"
+        yield "weight_decay", self.weight_decay >= 0.0, "must be >= 0"
+        yield "lr_step_size", self.lr_step_size >= 1, "must be >= 1"
+        yield "lr_gamma", 0.0 < self.lr_gamma <= 1.0, "must be in (0, 1]"
+        yield "grad_clip", self.grad_clip >= 0.0, "must be >= 0 (0 = off)"
+        yield "early_stopping_patience", self.early_stopping_patience >= 0, "must be >= 0"
+        yield "epochs", self.epochs >= 1, "must be >= 1"
+        yield "batch_size", self.batch_size >= 1, "must be >= 1"
+        yield "seed", 0 <= self.seed < 2**32, "must be in [0, 2**32)"
+        yield "log_every", self.log_every >= 1, "must be >= 1"
+        yield "hist_every", self.hist_every >= 0, "must be >= 0 (0 = off)"
+
+    # ---- serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"config: expected a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(_HINTS))
+        if unknown:
+            raise ConfigError(f"{unknown[0]}: unknown config key")
+        # ints are valid floats in JSON ("lr": 1); store them as floats so round-trips are exact
+        clean = {k: float(v) if _HINTS[k] is float and _is_int(v) else v for k, v in data.items()}
+        return cls(**clean)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"config: invalid JSON ({e.msg} at line {e.lineno})") from None
+        return cls.from_dict(data)
+
+
+_HINTS: dict[str, Any] = get_type_hints(TrainConfig)
+_NUMBER = r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"
+_MUL = re.compile(rf"^\s*[×xX*]\s*({_NUMBER})\s*$")
+_ADD = re.compile(rf"^\s*([+-])\s*({_NUMBER})\s*$")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_type(name: str, value: Any, hint: Any) -> None:
+    if get_args(hint):  # Literal[...] of strings
+        if value not in get_args(hint):
+            choices = ", ".join(get_args(hint))
+            raise ConfigError(f"{name}: must be one of {choices}, got {value!r}")
+    elif hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true/false, got {value!r}")
+    elif hint is int:
+        if not _is_int(value):
+            raise ConfigError(f"{name}: expected an integer, got {value!r}")
+    elif hint is float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+
+
+def _coerce(name: str, value: str) -> Any:
+    """An absolute value given as a string (CLI, UI) -> the field's type."""
+    hint = _HINTS[name]
+    text = value.strip()
+    try:
+        if hint is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError
+            return text.lower() == "true"
+        if hint is int:
+            number = float(text)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if hint is float:
+            return float(text)
+    except ValueError:
+        kind = {bool: "true/false", int: "an integer", float: "a number"}[hint]
+        raise ConfigError(f"{name}: expected {kind}, got {value!r}") from None
+    return text
+
+
+def apply_change(config: TrainConfig, change: Mapping[str, Any]) -> TrainConfig:
+    """The parent config with `change` applied; relative values resolve against the parent.
+
+    "×0.1" / "x0.1" multiplies, "+1" / "-1" adds (ints stay ints; a product on an int field
+    is rounded), any other string is an absolute value coerced to the field's type, and
+    non-strings are taken as they are. The result is validated like any config.
+    """
+    updates: dict[str, Any] = {}
+    for name, value in change.items():
+        if name not in _HINTS:
+            raise ConfigError(f"{name}: unknown config key")
+        hint, old = _HINTS[name], getattr(config, name)
+        numeric = hint in (int, float)
+        mul = _MUL.match(value) if isinstance(value, str) and numeric else None
+        add = _ADD.match(value) if isinstance(value, str) and numeric else None
+        if mul:
+            new: Any = old * float(mul.group(1))
+            new = round(new) if hint is int else new
+        elif add:
+            delta = float(add.group(2)) * (1 if add.group(1) == "+" else -1)
+            if hint is int and not delta.is_integer():
+                raise ConfigError(f"{name}: an integer field needs a whole step, got {value!r}")
+            new = old + (int(delta) if hint is int else delta)
+        elif isinstance(value, str):
+            new = _coerce(name, value)
+        else:
+            new = float(value) if hint is float and _is_int(value) else value
+        updates[name] = new
+    return replace(config, **updates)
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    """CLI `--set key=value` pairs -> a change dict; values are JSON when they parse, else text."""
+    change: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"{item}: expected key=value")
+        try:
+            change[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            change[key] = raw
+    return change

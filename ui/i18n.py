@@ -1,0 +1,192 @@
+"""UI labels in English and Chinese. Diagnosis texts come translated from the engine; this is
+only the chrome around them. A missing Chinese label falls back to English, never to a key."""
+from __future__ import annotations
+
+import streamlit as st
+
+LANGS = {"en": "English", "zh": "中文"}
+LANG_KEY = "lang"
+
+LABELS: dict[str, dict[str, str]] = {
+    "app_title": {"en": "Run Doctor", "zh": "训练诊断"},
+    "tagline": {
+        "en": "Diagnoses deep-learning training runs from their TensorBoard logs.",
+        "zh": "根据 TensorBoard 日志诊断深度学习训练过程。",
+    },
+    "language": {"en": "Language", "zh": "语言"},
+    "page_diagnose": {"en": "Diagnose", "zh": "诊断"},
+    "page_guide": {"en": "Guide", "zh": "指南"},
+    # sources
+    "source": {"en": "Runs from", "zh": "数据来源"},
+    "src_samples": {"en": "Sample runs", "zh": "示例运行"},
+    "src_server": {"en": "Runs folder on the server", "zh": "服务器上的运行目录"},
+    "src_upload": {"en": "Upload", "zh": "上传"},
+    "pick_samples": {"en": "Sample runs", "zh": "示例运行"},
+    "pick_server": {"en": "Runs in {root}", "zh": "{root} 中的运行"},
+    "pick_upload": {"en": "Runs in the upload", "zh": "上传中的运行"},
+    "no_samples": {
+        "en": "No sample runs found in `{root}`. Generate them with `python -m trainers`.",
+        "zh": "`{root}` 中没有示例运行。请用 `python -m trainers` 生成。",
+    },
+    "no_server_runs": {
+        "en": "No event files under `{root}`. Point the app at your logs with "
+        "`RUN_DOCTOR_RUNS=DIR` or `streamlit run app.py -- --runs DIR`.",
+        "zh": "`{root}` 下没有事件文件。用 `RUN_DOCTOR_RUNS=DIR` 或 "
+        "`streamlit run app.py -- --runs DIR` 指定日志目录。",
+    },
+    "upload_label": {"en": "Event files, or a .zip / .tar.gz of a logdir", "zh": "事件文件，或日志目录的 .zip / .tar.gz"},
+    "upload_help": {
+        "en": "Up to {mb} MB per file. Files are read in memory and never written to the server's runs folder.",
+        "zh": "每个文件最大 {mb} MB。文件只在内存中读取，不会写入服务器的运行目录。",
+    },
+    "upload_failed": {"en": "Could not read the upload: {msg}", "zh": "无法读取上传的文件：{msg}"},
+    "load_failed": {"en": "Could not read `{what}`: {msg}", "zh": "无法读取 `{what}`：{msg}"},
+    "file_problem": {"en": "`{file}`: {msg}", "zh": "`{file}`：{msg}"},  # the reader's message says what happened
+    "no_runs_in_upload": {
+        "en": "The upload holds no readable runs.",
+        "zh": "上传的内容中没有可读取的运行。",
+    },
+    "loading": {"en": "Reading event files…", "zh": "正在读取事件文件…"},
+    "diagnosing": {"en": "Diagnosing…", "zh": "正在诊断…"},
+    "empty_state": {
+        "en": "👈 Pick a sample run on the left to see a diagnosis — or upload your own logs.",
+        "zh": "👈 在左侧选择一个示例运行即可查看诊断 —— 也可以上传你自己的日志。",
+    },
+    "try_example": {"en": "Show me an example (overfitting)", "zh": "看一个例子（过拟合）"},
+    # run overview
+    "overview": {"en": "Selected runs", "zh": "已选运行"},
+    "col_run": {"en": "run", "zh": "运行"},
+    "col_fix_first": {"en": "fix first", "zh": "优先处理"},
+    "col_findings": {"en": "findings", "zh": "问题数"},
+    "col_not_assessed": {"en": "not assessed", "zh": "未评估"},
+    "chosen_run": {"en": "Show run", "zh": "查看运行"},
+    "run_meta": {"en": "Writer: {writer} · {n} file(s) · {points} points", "zh": "写入程序：{writer} · {n} 个文件 · {points} 个数据点"},
+    "unknown": {"en": "unknown", "zh": "未知"},
+    # health summary
+    "health": {"en": "Health summary", "zh": "健康概览"},
+    "fix_first": {"en": "Fix first: **{title}**", "zh": "优先处理：**{title}**"},
+    "all_clear": {
+        "en": "No problems found among the checks that could run.",
+        "zh": "在可以运行的检查中没有发现问题。",
+    },
+    "nothing_assessed": {
+        "en": "None of the checks could run on this run: see below what to log.",
+        "zh": "该运行上没有任何检查可以进行：请看下方需要记录的内容。",
+    },
+    "found": {"en": "Problems found", "zh": "发现的问题"},
+    "fine": {"en": "Looks fine", "zh": "正常"},
+    "not_assessed": {"en": "Could not assess", "zh": "无法评估"},
+    "none": {"en": "—", "zh": "—"},
+    "to_log": {"en": "log: {what}", "zh": "需要记录：{what}"},
+    # charts
+    "curves": {"en": "Curves", "zh": "曲线"},
+    "no_curves": {"en": "This run has no scalar curves to draw.", "zh": "该运行没有可绘制的标量曲线。"},
+    "chart_loss": {"en": "Loss", "zh": "损失"},
+    "chart_acc": {"en": "Accuracy", "zh": "准确率"},
+    "chart_lr": {"en": "Learning rate", "zh": "学习率"},
+    "chart_grad_norm": {"en": "Gradient norm per layer", "zh": "各层梯度范数"},
+    "chart_dead_frac": {"en": "Dead-unit fraction per layer", "zh": "各层死亡单元比例"},
+    "chart_update_ratio": {"en": "Update ratio |Δw|/|w| per layer", "zh": "各层更新比例 |Δw|/|w|"},
+    "chart_weight_norm": {"en": "Weight norm per layer", "zh": "各层权重范数"},
+    "step": {"en": "step", "zh": "步数"},
+    "onset": {"en": "onset", "zh": "起始"},
+    "threshold": {"en": "threshold", "zh": "阈值"},
+    # findings
+    "findings": {"en": "Findings, in the order to fix them", "zh": "问题（按处理顺序）"},
+    "no_findings": {"en": "No findings.", "zh": "没有发现问题。"},
+    "sev_critical": {"en": "critical", "zh": "严重"},
+    "sev_warning": {"en": "warning", "zh": "警告"},
+    "sev_info": {"en": "info", "zh": "提示"},
+    "confidence": {"en": "confidence {c:.0%}", "zh": "置信度 {c:.0%}"},
+    "onset_at": {"en": "starts at step {step}", "zh": "从第 {step} 步开始"},
+    "evidence": {"en": "Evidence", "zh": "证据"},
+    "ev_tag": {"en": "tag", "zh": "标签"},
+    "ev_steps": {"en": "steps", "zh": "步数范围"},
+    "ev_statistic": {"en": "statistic", "zh": "统计量"},
+    "ev_value": {"en": "value", "zh": "数值"},
+    "ev_threshold": {"en": "threshold", "zh": "阈值"},
+    "remedies": {"en": "Remedies, in the documents' order", "zh": "解决办法（按文档顺序）"},
+    "source_cite": {"en": "Source: {src}", "zh": "出处：{src}"},
+    "trainer_change": {"en": "In our trainer: `{change}`", "zh": "在本项目的训练器中：`{change}`"},
+    # mapping
+    "mapping": {"en": "Tag mapping", "zh": "标签映射"},
+    "mapping_help": {
+        "en": "Which of the run's tags were taken for each role. Correct a wrong guess and the "
+        "diagnosis updates.",
+        "zh": "每个角色采用了运行中的哪个标签。纠正错误的猜测后，诊断会随之更新。",
+    },
+    "not_mapped": {"en": "— not logged —", "zh": "— 未记录 —"},
+    "points": {"en": "{n} pts", "zh": "{n} 个点"},
+    "mapping_table": {"en": "All tags (original → role)", "zh": "全部标签（原始 → 角色）"},
+    "col_original": {"en": "original tag", "zh": "原始标签"},
+    "col_role": {"en": "role", "zh": "角色"},
+    "col_points": {"en": "points", "zh": "点数"},
+    "reset_mapping": {"en": "Reset to the guessed mapping", "zh": "恢复自动映射"},
+    "mapping_changed": {"en": "Diagnosed with your corrected mapping.", "zh": "已按你修改的映射重新诊断。"},
+    # export
+    "export": {"en": "Export", "zh": "导出"},
+    "download_json": {"en": "Report as JSON", "zh": "下载 JSON 报告"},
+    "download_md": {"en": "Report as Markdown", "zh": "下载 Markdown 报告"},
+    # guide page
+    "guide_title": {"en": "How Run Doctor reads a run", "zh": "训练诊断如何解读一次运行"},
+    "guide_order": {"en": "The order of diagnosis", "zh": "诊断顺序"},
+    "guide_order_text": {
+        "en": "Problems are reported in the order they should be fixed: a broken run first, then "
+        "one that cannot learn, then one that learns but does not generalise. A problem lower "
+        "in the list is not worth fixing while one higher up is present.",
+        "zh": "问题按应当处理的顺序列出：先是训练崩溃，其次是学不动，最后是学得会但泛化不好。"
+        "排在前面的问题没有解决之前，不值得处理后面的问题。",
+    },
+    "guide_tags": {"en": "What to log", "zh": "需要记录什么"},
+    "guide_tags_text": {
+        "en": "Each check needs certain curves. Logs from Keras, Hugging Face, Lightning and "
+        "plain SummaryWriter are mapped onto these names automatically; the tag-mapping panel "
+        "lets you correct a wrong guess.",
+        "zh": "每项检查需要特定的曲线。Keras、Hugging Face、Lightning 和普通 SummaryWriter 的日志会被"
+        "自动映射到这些名称上；在标签映射面板中可以纠正错误的猜测。",
+    },
+    "guide_meaning": {"en": "what it is", "zh": "含义"},
+    "guide_tips": {"en": "General advice", "zh": "通用建议"},
+    "guide_start": {
+        "en": "Start on the **Diagnose** page: pick a sample run in the sidebar, or upload your own.",
+        "zh": "从 **诊断** 页面开始：在侧边栏选择一个示例运行，或上传你自己的日志。",
+    },
+    "tag_train_loss": {"en": "training loss", "zh": "训练损失"},
+    "tag_val_loss": {"en": "validation loss", "zh": "验证损失"},
+    "tag_train_acc": {"en": "training accuracy", "zh": "训练准确率"},
+    "tag_val_acc": {"en": "validation accuracy", "zh": "验证准确率"},
+    "tag_lr": {"en": "learning rate", "zh": "学习率"},
+    "tag_grad_total": {"en": "total gradient norm", "zh": "总梯度范数"},
+    "tag_grad_layer": {"en": "gradient norm of one layer", "zh": "单层梯度范数"},
+    "tag_weight_layer": {"en": "weight norm of one layer", "zh": "单层权重范数"},
+    "tag_update_layer": {"en": "|Δw| / |w| of one layer per step", "zh": "单层每步 |Δw| / |w|"},
+    "tag_dead_layer": {"en": "fraction of ReLU units that output zero on the batch", "zh": "批次上输出为零的 ReLU 单元比例"},
+    "tag_act_hist": {"en": "histogram of a layer's activations", "zh": "单层激活值直方图"},
+    "tag_grad_hist": {"en": "histogram of a layer's gradients", "zh": "单层梯度直方图"},
+}
+
+
+# Widgets whose option labels are translated (by format_func). Streamlit keeps such a widget's
+# value as the *displayed* label, so after a language switch the old label matches no option
+# and the choice would silently reset; `keep_choices` re-sets them as plain values instead.
+TRANSLATED_KEYS = ("source",)
+TRANSLATED_PREFIXES = ("map:",)
+
+
+def keep_choices() -> None:
+    """on_change of the language switch: carry every translated widget's choice across."""
+    for key in list(st.session_state):
+        key = str(key)
+        if key in TRANSLATED_KEYS or key.startswith(TRANSLATED_PREFIXES):
+            st.session_state[key] = st.session_state[key]
+
+
+def current_lang() -> str:
+    lang = st.session_state.get(LANG_KEY, "en")
+    return lang if lang in LANGS else "en"
+
+
+def t(key: str, lang: str | None = None, **fmt: object) -> str:
+    entry = LABELS[key]
+    text = entry.get(lang or current_lang()) or entry["en"]
+    return text.format(**fmt) if fmt else text

@@ -1,0 +1,61 @@
+"""Diagnose page: pick runs in the sidebar, see the chosen run's health, curves and findings."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui import components, diagnosis, mapping, picker
+from ui.i18n import current_lang, t
+
+
+def choose(runs: list[picker.Chosen], lang: str) -> tuple[picker.Chosen, DeltaGenerator]:
+    """With several runs picked: the one to show in detail, and a slot for the overview table."""
+    table = st.empty()  # filled last: the chosen run's diagnosis should not wait for the others
+    labels = [c.label for c in runs]
+    label = st.selectbox(t("chosen_run", lang), labels, key="chosen_run")
+    return (runs[labels.index(label)] if label in labels else runs[0]), table
+
+
+def overview(runs: list[picker.Chosen], table: DeltaGenerator, lang: str) -> None:
+    """One row per picked run (its diagnosis under its own mapping)."""
+    reports = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key), lang)[1] for c in runs]
+    with table.container():
+        components.overview([c.label for c in runs], reports, lang)
+
+
+def show_run(chosen: picker.Chosen, lang: str) -> None:
+    st.header(chosen.label)
+    components.run_header(chosen.run, lang)
+    with st.spinner(t("diagnosing", lang)):
+        overrides = mapping.overrides(chosen.run, chosen.key)
+        mapped, report = diagnosis.diagnose(chosen.run, chosen.content, overrides, lang)
+    components.health_summary(report, lang)
+    mapping.panel(chosen.run, mapped, chosen.key, lang)
+    components.curves(mapped, report, lang, chosen.key)
+    components.findings(report, lang)
+    components.export_buttons(mapped, report, lang, chosen.key)
+
+
+def main() -> None:
+    lang = current_lang()
+    st.title(f"🩺 {t('app_title', lang)}")
+    st.caption(t("tagline", lang))
+    picked = picker.sidebar(lang)
+    for message in picked.errors:
+        st.error(message, icon="🚫")
+    for message in picked.skipped:
+        st.warning(message, icon="⚠️")
+    if not picked.runs:
+        if not picked.errors:
+            st.info(t("empty_state", lang))
+            st.button(t("try_example", lang), key="try_example", on_click=picker.show_example, type="primary")
+        return
+    if len(picked.runs) == 1:
+        show_run(picked.runs[0], lang)
+        return
+    chosen, table = choose(picked.runs, lang)
+    show_run(chosen, lang)
+    overview(picked.runs, table, lang)
+
+
+main()

@@ -1,0 +1,110 @@
+"""The sidebar: where runs come from and which of them to diagnose.
+
+Returns the chosen runs plus one-line problems to show; never raises on bad input — the
+reader's errors arrive here as messages (see `sources.Loaded`).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from diagnostics.rundata import RunData
+from ui import sources
+from ui.i18n import t
+
+SOURCES = ("samples", "server", "upload")
+EXAMPLE_RUN = "overfitting"  # what the empty state's one-click example opens
+
+
+@dataclass(frozen=True)
+class Chosen:
+    label: str  # what the user sees: folder, or folder/run when a folder holds several runs
+    run: RunData
+    key: str  # stable id of the run (its place): widget keys, so a growing run keeps its mapping
+    content: str  # id of what was read: the diagnosis cache key
+
+
+@dataclass
+class Picked:
+    runs: list[Chosen] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each, shown as errors
+    skipped: list[str] = field(default_factory=list)  # files the reader skipped, shown as warnings
+
+
+def show_example() -> None:
+    """on_click of the empty state's button: switch to the samples and pick one."""
+    st.session_state["source"] = "samples"
+    folders = sources.list_run_folders(sources.SAMPLES_ROOT)
+    if folders:
+        st.session_state["pick_samples"] = [EXAMPLE_RUN if EXAMPLE_RUN in folders else folders[0]]
+
+
+def sidebar(lang: str) -> Picked:
+    with st.sidebar:
+        source = st.radio(t("source", lang), SOURCES, key="source",
+                          format_func=lambda s: t(f"src_{s}", lang))
+        if source == "upload":
+            return _uploads(lang)
+        root = sources.SAMPLES_ROOT if source == "samples" else sources.runs_root()
+        return _folders(root, source, lang)
+
+
+def _run_key(content_key: str, run_name: str) -> str:
+    return hashlib.sha1(f"{content_key}\0{run_name}".encode()).hexdigest()[:12]
+
+
+def _folders(root: Path, source: str, lang: str) -> Picked:
+    folders = sources.list_run_folders(root)
+    if not folders:
+        st.info(t("no_samples" if source == "samples" else "no_server_runs", lang, root=root))
+        return Picked()
+    label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
+    picked_folders = st.multiselect(label, folders, key=f"pick_{source}")
+    picked = Picked()
+    for folder in picked_folders:
+        if folder not in folders:  # only what we listed ourselves; nothing typed in
+            continue
+        with st.spinner(t("loading", lang)):
+            content, loaded = sources.load_folder(root, folder)
+        if loaded.error:
+            picked.errors.append(t("load_failed", lang, what=folder, msg=loaded.error))
+        picked.skipped += [t("file_problem", lang, file=f, msg=m) for f, m in loaded.problems]
+        for run in loaded.runs:
+            label = _folder_label(folder, run.run, len(loaded.runs))
+            picked.runs.append(Chosen(label, run, _run_key(f"{root}/{folder}", run.run),
+                                      _run_key(content, run.run)))
+    return picked
+
+
+def _folder_label(folder: str, run_name: str, n_runs: int) -> str:
+    if n_runs == 1 or run_name in ("", ".", folder):
+        return folder
+    return run_name if run_name.startswith(f"{folder}/") else f"{folder}/{run_name}"
+
+
+def _uploads(lang: str) -> Picked:
+    # No `type=` filter: event file names end in hostnames, pids, ".v2" — anything.
+    files = st.file_uploader(t("upload_label", lang), accept_multiple_files=True, key="upload",
+                             max_upload_size=sources.UPLOAD_LIMIT_MB)
+    st.caption(t("upload_help", lang, mb=sources.UPLOAD_LIMIT_MB))
+    if not files:
+        return Picked()
+    with st.spinner(t("loading", lang)):
+        digest, loaded = sources.load_uploads([(f.name, f.getvalue()) for f in files])
+    picked = Picked(skipped=[t("file_problem", lang, file=f, msg=m) for f, m in loaded.problems])
+    if loaded.error:
+        picked.errors.append(t("upload_failed", lang, msg=loaded.error))
+        return picked
+    if not loaded.runs:
+        picked.errors.append(t("upload_failed", lang, msg=t("no_runs_in_upload", lang)))
+        return picked
+    by_label = {run.run or f"upload {i + 1}": run for i, run in enumerate(loaded.runs)}
+    # Keyed by the upload's hash: a new upload starts with all of its runs picked.
+    chosen = st.multiselect(t("pick_upload", lang), list(by_label), default=list(by_label),
+                            key=f"pick_upload:{digest[:12]}")
+    picked.runs = [Chosen(label, by_label[label], _run_key(digest, label), _run_key(digest, label))
+                   for label in chosen]
+    return picked

@@ -1,0 +1,135 @@
+"""Where runs come from (bundled samples, the server's runs root, uploads) and the cached loaders.
+
+Safety: the UI only ever offers folders it found itself under a root, and every path is
+resolved and checked to lie inside that root before it is read, so neither a crafted widget
+value nor a symlink can make the app read elsewhere.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from diagnostics import reader
+from diagnostics.rundata import RunData
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES_ROOT = REPO / "sample_runs"
+RUNS_ENV = "RUN_DOCTOR_RUNS"
+UPLOAD_LIMIT_MB = 200  # per file; `server.maxUploadSize` in .streamlit/config.toml is the hard cap
+EVENT_MARK = "tfevents"  # TensorBoard names every event file `events.out.tfevents.*`
+
+
+class OutsideRoot(ValueError):
+    """A requested path does not lie inside the allowed root."""
+
+
+def runs_root(argv: list[str] | None = None) -> Path:
+    """`streamlit run app.py -- --runs DIR` beats `RUN_DOCTOR_RUNS`, which beats `./runs`."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--runs")
+    # parse_known_args: under pytest or AppTest sys.argv holds someone else's options.
+    known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return Path(known.runs or os.environ.get(RUNS_ENV) or REPO / "runs").expanduser().resolve()
+
+
+def inside(root: Path, relative: str) -> Path:
+    """`root/relative`, resolved; raises OutsideRoot if it escapes the root (.., symlinks)."""
+    root = root.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise OutsideRoot(f"{relative!r} is outside {root}")
+    return path
+
+
+def list_run_folders(root: Path) -> list[str]:
+    """Folders directly under `root` that hold event files somewhere below them ("." = root).
+
+    Top-level folders, not every leaf: a Keras logdir keeps train/ and validation/ apart, and
+    the reader has to see both to make one run of them. Symlinked folders are not followed.
+    """
+    if not root.is_dir():
+        return []
+    found = ["."] if any(EVENT_MARK in p.name for p in root.iterdir() if p.is_file()) else []
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        # any() stops at the first event file: a big runs root is not walked to the end.
+        if any(EVENT_MARK in name for _, _, names in os.walk(child) for name in names):
+            found.append(child.name)
+    return found
+
+
+def fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Sizes and mtimes of every file below `folder`: the cache key of a parsed folder."""
+    out = []
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            p = Path(dirpath, name)
+            try:
+                s = p.stat()
+            except OSError:
+                continue
+            out.append((str(p.relative_to(folder)), s.st_size, s.st_mtime_ns))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A LoadResult made safe to cache: fatal errors become a one-line message, not an exception."""
+
+    runs: tuple[RunData, ...] = ()
+    problems: tuple[tuple[str, str], ...] = ()  # (file, message) the reader skipped, in no run
+    error: str | None = None
+
+
+def _wrap(load) -> Loaded:
+    try:
+        result = load()
+    except reader.ReaderError as exc:
+        return Loaded(error=_one_line(exc))
+    except Exception as exc:  # noqa: BLE001 — untrusted input must never end in a traceback page
+        return Loaded(error=f"{type(exc).__name__}: {_one_line(exc)}")
+    # Partial reads of a run's own files are shown with that run (RunData.problems); here
+    # only what belongs to no run, so nothing is said twice.
+    in_runs = {(p.file, p.message) for run in result.runs for p in run.problems}
+    problems = [(p.file, p.message) for p in result.errors]
+    return Loaded(runs=tuple(result.runs), problems=tuple(p for p in problems if p not in in_runs))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _load_folder(path: str, files: tuple[tuple[str, int, int], ...]) -> Loaded:
+    # Keyed by path + every file's size and mtime: a folder is re-read only when a file under
+    # it was added, grew or was touched (a run still training keeps growing).
+    return _wrap(lambda: reader.load(path))
+
+
+def load_folder(root: Path, relative: str) -> tuple[str, Loaded]:
+    """(content id, loaded runs) of a folder under `root`; the id changes when a file does."""
+    path = inside(root, relative)
+    files = fingerprint(path)
+    content = hashlib.sha1(repr((str(path), files)).encode()).hexdigest()
+    return content, _load_folder(str(path), files)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_uploads(digest: str, _files: tuple[tuple[str, bytes], ...]) -> Loaded:
+    # Keyed by the content hash only: hashing tens of MB of bytes twice would cost as much.
+    return _wrap(lambda: reader.load_uploads(list(_files)))
+
+
+def load_uploads(files: list[tuple[str, bytes]]) -> tuple[str, Loaded]:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little"))
+        h.update(data)
+    digest = h.hexdigest()
+    return digest, _load_uploads(digest, tuple(files))
