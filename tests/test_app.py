@@ -9,10 +9,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from diagnostics.remedies import DIAGNOSIS_ORDER, rule_title
-from tests.ui_fixtures import BIRD_LOGS, REPO, zip_dir, zip_slip
+from tests.ui_fixtures import BIRD_LOGS, HAVE_REALLOGS, REPO, zip_dir, zip_slip
 from ui import sources
 
 SAMPLE = "overfitting"
+needs_reallogs = pytest.mark.skipif(not HAVE_REALLOGS,
+                                    reason="../shared/reallogs is not beside this checkout")
 needs_samples = pytest.mark.skipif(not (sources.SAMPLES_ROOT / SAMPLE).is_dir(),
                                    reason="sample_runs/ not generated yet (python -m trainers)")
 
@@ -129,6 +131,7 @@ def test_bad_upload_shows_one_line_error_not_a_traceback(name, data):
     assert not at.get("plotly_chart")
 
 
+@needs_reallogs
 def test_zipped_keras_logdir_upload_is_diagnosed():
     at = upload(start(), "logs.zip", zip_dir(BIRD_LOGS))
     page = texts(at)
@@ -139,12 +142,12 @@ def test_zipped_keras_logdir_upload_is_diagnosed():
     assert roles.get("train/loss") and roles.get("val/loss")
 
 
+@needs_samples
 def test_server_runs_root_lists_only_its_own_folders(tmp_path, monkeypatch):
     run = tmp_path / "exp1"
     run.mkdir()
-    for f in BIRD_LOGS.rglob("*.v2"):
-        (run / f.parent.name).mkdir(exist_ok=True)
-        (run / f.parent.name / f.name).write_bytes(f.read_bytes())
+    for f in (sources.SAMPLES_ROOT / SAMPLE).iterdir():
+        (run / f.name).write_bytes(f.read_bytes())
     monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
     at = start()
     at.radio(key="source").set_value("server")
@@ -156,6 +159,7 @@ def test_server_runs_root_lists_only_its_own_folders(tmp_path, monkeypatch):
     assert "Health summary" in texts(at)
 
 
+@needs_reallogs
 def test_every_real_log_renders_without_an_exception(monkeypatch):
     # Other people's logs (Keras, Lightning, TF1, SB3, truncated, LFS pointers...) as a runs root.
     monkeypatch.setenv(sources.RUNS_ENV, str(BIRD_LOGS.parents[1]))

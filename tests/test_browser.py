@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.ui_fixtures import BIRD_LOGS, CHROMIUM, CHROMIUM_ARGS, REPO, served_app, zip_dir
+from tests.ui_fixtures import UPLOAD_LOGS, CHROMIUM, CHROMIUM_ARGS, REPO, served_app, zip_dir
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def browser():
 
 def test_upload_zipped_logdir_shows_findings_and_charts(app_url, browser, tmp_path):
     archive = tmp_path / "bird-logs.zip"
-    archive.write_bytes(zip_dir(BIRD_LOGS))
+    archive.write_bytes(zip_dir(UPLOAD_LOGS))
     page = browser.new_page(viewport={"width": 1400, "height": 2600})
     try:
         page.goto(app_url)
