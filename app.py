@@ -1,7 +1,10 @@
 """Run Doctor — entry point: `streamlit run app.py [-- --runs DIR]`. Routes to the pages in `ui/`."""
 import streamlit as st
 
-from ui import shell
+from ui import jobs_panel, shell
 
 st.set_page_config(page_title="Run Doctor", page_icon="🩺", layout="wide")
-shell.navigation(shell.language_switch()).run()
+lang = shell.language_switch()
+page = shell.navigation(lang)
+jobs_panel.sidebar_status(lang)  # pumps the job queue on every page while jobs are active
+page.run()

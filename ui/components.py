@@ -2,10 +2,16 @@
 
 Every widget's key is derived from `run_key` (a stable id of the loaded run), so widgets of
 different runs never collide and survive reruns and language switches.
+
+Remedies of a run our trainer made get an "apply and re-run" button, its fix-first finding a
+"fix this for me" (auto-repair); what they start lives on disk (ui/rerun.py), not here.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +19,10 @@ import streamlit as st
 from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import rule_title
 from diagnostics.rundata import RunData
-from ui import charts, export
+from trainers.config import ConfigError
+from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job
+from trainers.rerun import RerunError
+from ui import charts, export, rerun, shell, sources
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -87,15 +96,22 @@ def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
                             config={"displaylogo": False})
 
 
-def findings(report: Report, lang: str) -> None:
+def findings(report: Report, lang: str, target: rerun.Target | None = None) -> None:
+    """`target`: the run as a parent of re-runs; None where re-running is not offered."""
     st.subheader(t("findings", lang))
     if not report.findings:
         st.markdown(t("no_findings", lang))
+    if target is not None and not target.ok and any(f.remedies for f in report.findings):
+        # Say once why the buttons are missing, not under every remedy.
+        st.info(t("cannot_rerun", lang, reason=target.reason or t("upload_no_rerun", lang)),
+                icon="📝")
+    made = rerun.made_for(target.path) if target is not None and target.ok else {}
     for number, f in enumerate(report.findings, start=1):
-        _finding(number, f, lang)
+        _finding(number, f, lang, target if target is not None and target.ok else None, made)
 
 
-def _finding(number: int, f: Finding, lang: str) -> None:
+def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = None,
+             made: Mapping[str, list[dict[str, Any]]] | None = None) -> None:
     with st.container(border=True):
         st.markdown(f"#### {number}. {SEVERITY_ICON[f.severity]} {f.title}")
         facts = [t(SEVERITY_LABEL[f.severity], lang), t("confidence", lang, c=f.confidence)]
@@ -117,21 +133,152 @@ def _finding(number: int, f: Finding, lang: str) -> None:
             ]))
         if not f.remedies:
             return
+        if number == 1 and target is not None and any(r.change for r in f.remedies):
+            _repair(f, target, lang)
         # Open for the finding to fix first only: the rest would make the page very long.
         with st.expander(f"{t('remedies', lang)} ({len(f.remedies)})", expanded=number == 1, icon="💊"):
             # Remedies keep the documents' order: numbered as given, never re-sorted.
             for i, r in enumerate(f.remedies, start=1):
-                remedy(i, r, lang)
+                remedy(i, r, lang, target, (made or {}).get(r.id, []))
 
 
-def remedy(number: int, r: Remedy, lang: str) -> None:
-    """One remedy or tip: action, why, its citation, and how to apply it."""
+def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None,
+           made: list[dict[str, Any]] | None = None) -> None:
+    """One remedy or tip: action, why, its citation, and how to apply it (with `target`, a
+    run our trainer can re-run: one click, and `made` are the re-runs it already has)."""
     st.markdown(f"{number}. **{r.action}** — {r.why}")
     st.caption(t("source_cite", lang, src=r.source))
     if r.snippet:
         st.code(r.snippet, language="python")
     if r.change:
         st.caption(t("trainer_change", lang, change=json.dumps(dict(r.change), ensure_ascii=False)))
+        if target is not None:
+            _rerun_button(r, target, lang, made or [])
+
+
+def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[dict[str, Any]]) -> None:
+    why = rerun.blocked(target.path, r.change or {})
+    if st.button(t("apply_rerun", lang), key=f"rerun:{target.key}:{r.id}", icon="🔁",
+                 disabled=why is not None, help=t("apply_rerun_help", lang, root=sources.runs_root())):
+        try:
+            job = rerun.submit_remedy(target, r)
+        except (OSError, RerunError, ConfigError) as e:  # e.g. a read-only runs folder
+            st.error(t("rerun_failed", lang, msg=e), icon="🚫")
+            return
+        # Straight to the child: it trains live there, and its verdict appears when done.
+        st.switch_page(shell.PAGE_COMPARE, query_params={"run": Path(job.run_dir).name})
+    if why == rerun.NOOP:
+        st.caption(t("rerun_noop", lang))
+    elif why:
+        st.caption(t("rerun_bad_change", lang, msg=why))
+    for node in made:
+        st.page_link(shell.PAGE_COMPARE, query_params={"run": node["name"]}, icon="⚖️",
+                     label=t("already_rerun", lang, name=node["name"], state=state_label(
+                         rerun.state(node), lang)))
+
+
+def state_label(state: str | None, lang: str) -> str:
+    """A run's or job's state in words (None: no status yet, i.e. starting)."""
+    key = f"state_{state or 'starting'}"
+    return t(key, lang) if key in _STATE_KEYS else str(state)
+
+
+_STATE_KEYS = {f"state_{s}" for s in ("queued", "running", "done", "early_stopped", "diverged",
+                                      "failed", "cancelled", "stopped", "starting")}
+
+
+# ---- auto-repair -------------------------------------------------------------------------------
+def _repair(f: Finding, target: rerun.Target, lang: str) -> None:
+    """"Fix this for me" on the fix-first finding, and the repair's attempts as they come."""
+    job, record = rerun.repair_of(target.path, f.rule_id)
+    busy = job is not None and job.state not in FINISHED
+    if st.button(t("fix_for_me", lang), key=f"repair:{target.key}:{f.rule_id}", icon="🛠️",
+                 type="primary", disabled=busy,
+                 help=t("fix_for_me_help", lang, n=rerun.REPAIR_BUDGET)):
+        try:
+            rerun.start_repair(target, f.rule_id)
+        except (OSError, RerunError) as e:
+            st.error(t("rerun_failed", lang, msg=e), icon="🚫")
+            return
+        st.rerun()  # draw the button disabled and the live attempts below it
+    if busy:
+        _repair_live(target.path, f.rule_id, lang, target.key)
+    elif job is not None:
+        repair_status(job, record, lang, f"{target.key}:{f.rule_id}")
+
+
+@st.fragment(run_every=2)
+def _repair_live(path: str, rule_id: str, lang: str, key: str) -> None:
+    q = rerun.active_queue()
+    if q is not None:
+        q.poll()  # the UI pumps the queue: nothing else starts the next attempt's job
+    job, record = rerun.repair_of(path, rule_id)
+    if job is None or job.state in FINISHED:
+        rerun.forget_family()  # the repair made children: show them in the lineage now
+        st.rerun()  # the whole page: button enabled again
+    repair_status(job, record, lang, f"{key}:{rule_id}")
+
+
+def repair_status(job: Job | None, record: Mapping[str, Any] | None, lang: str, key: str) -> None:
+    """An auto-repair from its job and repair.json: where it stands, then one row per attempt
+    (remedy, change, re-run, verdict and why) with a link to each re-run's comparison."""
+    record = record or {}
+    attempts = record.get("attempts") or []
+    st.markdown(f"**🛠️ {t('repair_title', lang)}**")
+    if job is not None and job.state == QUEUED:
+        st.info(t("repair_queued", lang), icon="⏳")
+    elif job is not None and job.state in (FAILED, CANCELLED):
+        st.error(t("repair_failed", lang, msg=job.error or record.get("error")
+                   or state_label(job.state, lang)), icon="🚫")
+    elif record.get("state") == "running":
+        total = max(int(record.get("total_steps") or 1), 1)
+        st.progress(min(int(record.get("step") or 0) / total, 1.0),
+                    text=t("repair_running", lang, step=record.get("step") or 0, total=total))
+    elif not record:  # started, repair.json not written yet
+        st.progress(0.0, text=t("state_starting", lang))
+    elif record.get("state") == "done":
+        last = attempts[-1] if attempts else None
+        if last and last.get("verdict") == "resolved":
+            st.success(t("repair_fixed", lang, action=last.get("action", ""), child=rerun.display_name(
+                (last.get("children") or [""])[0])), icon="✅")
+        elif not attempts:
+            st.info(t("repair_nothing", lang), icon="❔")
+        else:
+            st.warning(t("repair_not_fixed", lang), icon="⚠️")
+    if not attempts:
+        return
+    st.dataframe(pd.DataFrame([{
+        "#": i,
+        t("col_remedy", lang): a.get("action", a.get("remedy_id")),
+        t("col_change", lang): json.dumps(a.get("resolved_change") or a.get("change"), ensure_ascii=False),
+        t("col_child", lang): ", ".join(rerun.display_name(c) for c in a.get("children") or []),
+        t("col_verdict", lang): verdict_label(a.get("verdict", ""), lang),
+        t("col_reason", lang): (a.get("reason") or {}).get(lang) or (a.get("reason") or {}).get("en", ""),
+    } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch",
+        key=f"repair_table:{key}")
+    for a in attempts:
+        for child in (a.get("children") or [])[:1]:
+            st.page_link(shell.PAGE_COMPARE, query_params={"run": Path(child).name}, icon="⚖️",
+                         label=t("already_rerun", lang, name=Path(child).name,
+                                 state=verdict_label(a.get("verdict", ""), lang)))
+
+
+VERDICT_ICON = {"resolved": "✅", "improved": "📈", "no change": "➖", "worse": "📉",
+                "skipped": "⏭️", "failed": "❌"}
+
+
+def verdict_label(verdict: str, lang: str) -> str:
+    key = f"verdict_{verdict}"
+    return f"{VERDICT_ICON.get(verdict, '')} {t(key, lang)}".strip() if verdict in VERDICT_ICON \
+        else verdict
+
+
+def findings_brief(report: Report, lang: str, marks: Mapping[str, str] | None = None) -> None:
+    """A report's findings as one line each (a run still training, before vs after)."""
+    lines = [f"- {SEVERITY_ICON[f.severity]} {f.title}"
+             + (f" · *{marks[f.rule_id]}*" if marks and f.rule_id in marks else "")
+             for f in report.findings]
+    st.markdown("\n".join(lines) or t("no_findings", lang))
 
 
 def export_buttons(run: RunData, report: Report, lang: str, run_key: str) -> None:

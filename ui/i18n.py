@@ -163,6 +163,143 @@ LABELS: dict[str, dict[str, str]] = {
     "tag_dead_layer": {"en": "fraction of ReLU units that output zero on the batch", "zh": "批次上输出为零的 ReLU 单元比例"},
     "tag_act_hist": {"en": "histogram of a layer's activations", "zh": "单层激活值直方图"},
     "tag_grad_hist": {"en": "histogram of a layer's gradients", "zh": "单层梯度直方图"},
+    # re-runs (issue 6): remedies applied to a run made by our trainer
+    "page_jobs": {"en": "Jobs", "zh": "任务"},
+    "page_compare": {"en": "Compare", "zh": "对比"},
+    "apply_rerun": {"en": "Apply and re-run", "zh": "应用并重新运行"},
+    "apply_rerun_help": {
+        "en": "Trains a child run in the background: this run's config plus only this change. "
+        "It goes into the runs folder `{root}`.",
+        "zh": "在后台训练一个子运行：本运行的配置只加上这一处修改。子运行保存在运行目录 `{root}` 中。",
+    },
+    "rerun_noop": {
+        "en": "This run's config already has this: a re-run would train the same thing.",
+        "zh": "本运行的配置已经如此：重新运行只会训练同样的配置。",
+    },
+    "rerun_bad_change": {"en": "Cannot apply this change here: {msg}", "zh": "无法在此应用该修改：{msg}"},
+    "cannot_rerun": {
+        "en": "Apply-and-re-run is not available for this run, so its remedies stay advice: {reason}",
+        "zh": "该运行无法“应用并重新运行”，解决办法仅供参考：{reason}",
+    },
+    "upload_no_rerun": {
+        "en": "uploaded logs are read in memory and not kept. To re-run, put the run folder (with "
+        "the config.json of Run Doctor's trainer) into the runs folder.",
+        "zh": "上传的日志只在内存中读取，不会保留。若要重新运行，请把运行目录（含训练诊断训练器的 "
+        "config.json）放入运行目录。",
+    },
+    "rerun_failed": {"en": "Could not start: {msg}", "zh": "无法启动：{msg}"},
+    "already_rerun": {"en": "Compare: {name} · {state}", "zh": "对比：{name} · {state}"},
+    "fix_for_me": {"en": "Fix this for me", "zh": "帮我修复"},
+    "fix_for_me_help": {
+        "en": "Tries this problem's remedies in order, one re-run each (at most {n}), and stops "
+        "at the first one that resolves it.",
+        "zh": "按顺序尝试该问题的解决办法，每个办法重新运行一次（最多 {n} 个），第一个解决问题的办法出现时停止。",
+    },
+    "repair_title": {"en": "Auto-repair", "zh": "自动修复"},
+    "repair_queued": {"en": "Queued: starts when a job slot is free.", "zh": "已排队：有空闲任务位时开始。"},
+    "repair_running": {"en": "Trying remedies: {step} of {total} trainings done.", "zh": "正在尝试解决办法：已完成 {step}/{total} 次训练。"},
+    "repair_fixed": {"en": "Fixed by **{action}** → `{child}`", "zh": "已由 **{action}** 修复 → `{child}`"},
+    "repair_not_fixed": {
+        "en": "None of the remedies tried resolved it: see each verdict below.",
+        "zh": "尝试过的解决办法都没有解决问题：请看下方各自的结论。",
+    },
+    "repair_nothing": {"en": "The run does not show this problem: nothing to repair.", "zh": "该运行没有这个问题：无需修复。"},
+    "repair_failed": {"en": "The auto-repair stopped: {msg}", "zh": "自动修复已停止：{msg}"},
+    "col_remedy": {"en": "remedy", "zh": "解决办法"},
+    "col_change": {"en": "change", "zh": "修改"},
+    "col_child": {"en": "re-run", "zh": "重新运行"},
+    "col_verdict": {"en": "verdict", "zh": "结论"},
+    "col_reason": {"en": "why", "zh": "原因"},
+    "verdict_resolved": {"en": "resolved", "zh": "已解决"},
+    "verdict_improved": {"en": "improved", "zh": "有改善"},
+    "verdict_no change": {"en": "no change", "zh": "无变化"},
+    "verdict_worse": {"en": "worse", "zh": "变差"},
+    "verdict_skipped": {"en": "skipped", "zh": "跳过"},
+    "verdict_failed": {"en": "failed", "zh": "失败"},
+    # jobs page
+    "jobs_title": {"en": "Background jobs", "zh": "后台任务"},
+    "jobs_root": {
+        "en": "Runs folder: `{root}`. Jobs run in their own processes: closing the browser or "
+        "restarting the app does not stop them.",
+        "zh": "运行目录：`{root}`。任务在各自的进程中运行：关闭浏览器或重启应用都不会中断它们。",
+    },
+    "max_parallel": {"en": "Jobs at once", "zh": "同时运行的任务数"},
+    "max_parallel_help": {
+        "en": "More than one helps only with spare CPU cores or GPUs; queued jobs start as slots free up.",
+        "zh": "只有在有空闲 CPU 核心或 GPU 时，多于一个才有帮助；排队的任务会在有空位时开始。",
+    },
+    "no_jobs": {
+        "en": "No jobs yet. Click **Apply and re-run** on a remedy of a run made by Run Doctor's "
+        "trainer (try the sample run `lr_oscillation`).",
+        "zh": "还没有任务。在训练诊断训练器生成的运行的解决办法上点击 **应用并重新运行**（可以试试示例运行 `lr_oscillation`）。",
+    },
+    "job_counts": {"en": "{running} running · {queued} queued · {finished} finished",
+                   "zh": "{running} 个运行中 · {queued} 个排队 · {finished} 个已结束"},
+    "older_jobs": {"en": "{n} older jobs not shown.", "zh": "另有 {n} 个较早的任务未显示。"},
+    "sidebar_jobs": {"en": "Jobs: {running} running, {queued} queued", "zh": "任务：{running} 个运行中，{queued} 个排队"},
+    "state_queued": {"en": "queued", "zh": "排队中"},
+    "state_running": {"en": "running", "zh": "运行中"},
+    "state_done": {"en": "done", "zh": "完成"},
+    "state_early_stopped": {"en": "done (early stop)", "zh": "完成（提前停止）"},
+    "state_diverged": {"en": "done, diverged", "zh": "完成，已发散"},
+    "state_failed": {"en": "failed", "zh": "失败"},
+    "state_cancelled": {"en": "cancelled", "zh": "已取消"},
+    "state_stopped": {"en": "stopped", "zh": "已停止"},
+    "state_starting": {"en": "starting", "zh": "启动中"},
+    "cancel": {"en": "Cancel", "zh": "取消"},
+    "progress": {"en": "epoch {epoch}/{epochs} · step {step}/{total}", "zh": "第 {epoch}/{epochs} 轮 · 第 {step}/{total} 步"},
+    "log": {"en": "Log", "zh": "日志"},
+    "live_findings": {"en": "Findings so far", "zh": "目前发现的问题"},
+    "no_events_yet": {"en": "No curves yet: the run is starting.", "zh": "还没有曲线：运行正在启动。"},
+    # compare page
+    "compare_title": {"en": "Parent vs re-run", "zh": "父运行与重新运行对比"},
+    "no_reruns": {
+        "en": "No re-runs under `{root}` yet. Click **Apply and re-run** on a remedy of a sample "
+        "run (e.g. `lr_oscillation`) on the Diagnose page.",
+        "zh": "`{root}` 下还没有重新运行。在诊断页面的示例运行（例如 `lr_oscillation`）的解决办法上点击 **应用并重新运行**。",
+    },
+    "pick_rerun": {"en": "Re-run", "zh": "重新运行"},
+    "rerun_of": {"en": "Re-run of **{parent}** with `{change}`", "zh": "**{parent}** 的重新运行，修改为 `{change}`"},
+    "remedy_was": {"en": "Remedy: {action}", "zh": "解决办法：{action}"},
+    "training": {"en": "Training the re-run: {state}", "zh": "正在训练重新运行：{state}"},
+    "child_failed": {"en": "The re-run did not finish ({state}): {msg}", "zh": "重新运行未完成（{state}）：{msg}"},
+    "parent_missing": {"en": "The parent `{path}` is no longer on disk.", "zh": "父运行 `{path}` 已不在磁盘上。"},
+    "verdict": {"en": "Verdict", "zh": "结论"},
+    "provisional_note": {
+        "en": "One seed a side: seed noise is not measured yet. Run more seeds to base the verdict on their spread.",
+        "zh": "每边只有一个种子：尚未衡量种子带来的波动。多跑几个种子，让结论基于波动范围。",
+    },
+    "more_seeds": {"en": "Run 2 more seeds of parent and child", "zh": "父运行和子运行各再跑 2 个种子"},
+    "more_seeds_help": {
+        "en": "Re-trains the parent's and the re-run's configs with other seeds (only the seed "
+        "changes); the verdict then weighs the difference against the seed spread.",
+        "zh": "用其他种子重新训练父运行和重新运行的配置（只改种子）；之后结论会把差异与种子波动相比较。",
+    },
+    "seeds_pending": {
+        "en": "{n} seed run(s) still training: the verdict takes them in when they finish.",
+        "zh": "还有 {n} 个种子运行在训练：完成后结论会把它们计算在内。",
+    },
+    "seeds_table": {"en": "Per seed ({metric})", "zh": "各种子（{metric}）"},
+    "col_side": {"en": "side", "zh": "一方"},
+    "col_seed": {"en": "seed", "zh": "种子"},
+    "col_value": {"en": "value", "zh": "数值"},
+    "col_has_problem": {"en": "problem present", "zh": "问题仍在"},
+    "side_parent": {"en": "parent", "zh": "父运行"},
+    "side_child": {"en": "re-run", "zh": "重新运行"},
+    "overlay": {"en": "Curves: parent vs re-run", "zh": "曲线：父运行与重新运行"},
+    "epoch": {"en": "epoch", "zh": "轮次"},
+    "config_diff": {"en": "Config diff", "zh": "配置差异"},
+    "col_key": {"en": "key", "zh": "配置项"},
+    "findings_before": {"en": "Before (parent)", "zh": "之前（父运行）"},
+    "findings_after": {"en": "After (re-run)", "zh": "之后（重新运行）"},
+    "mark_cleared": {"en": "gone after", "zh": "之后消失"},
+    "mark_new": {"en": "new", "zh": "新出现"},
+    # lineage
+    "lineage": {"en": "Lineage", "zh": "谱系"},
+    "lineage_from": {"en": "Comes from", "zh": "来自"},
+    "lineage_children": {"en": "Re-runs of this run", "zh": "本运行的重新运行"},
+    "open_run": {"en": "Diagnose", "zh": "诊断"},
+    "replica": {"en": "seed {seed}", "zh": "种子 {seed}"},
 }
 
 

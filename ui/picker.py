@@ -42,6 +42,22 @@ def show_example() -> None:
         st.session_state["pick_samples"] = [EXAMPLE_RUN if EXAMPLE_RUN in folders else folders[0]]
 
 
+def where(path: str) -> tuple[str, str] | None:
+    """(source, folder) under which the sidebar lists a run folder, None if it lists it nowhere
+    (the lineage view's "open" buttons point the picker at a parent or a child this way)."""
+    run = Path(path).resolve()
+    for source, root in (("samples", sources.SAMPLES_ROOT), ("server", sources.runs_root())):
+        if run.parent == root.resolve() and run.name in sources.list_run_folders(root):
+            return source, run.name
+    return None
+
+
+def open_run(source: str, folder: str) -> None:
+    """on_click: show this run on the Diagnose page (its sidebar widgets are not drawn yet)."""
+    st.session_state["source"] = source
+    st.session_state[f"pick_{source}"] = [folder]
+
+
 def sidebar(lang: str) -> Picked:
     with st.sidebar:
         source = st.radio(t("source", lang), SOURCES, key="source",

@@ -8,6 +8,9 @@ import streamlit as st
 from ui.i18n import LANG_KEY, LANGS, current_lang, keep_choices, t
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGE_DIAGNOSE = PAGES_DIR / "diagnose.py"
+PAGE_JOBS = PAGES_DIR / "jobs.py"
+PAGE_COMPARE = PAGES_DIR / "compare.py"  # ?run=<re-run folder under the runs root>
 
 
 def language_switch() -> str:
@@ -21,8 +24,10 @@ def language_switch() -> str:
 def navigation(lang: str) -> st.Page:
     # url_path fixed so switching language (which renames the pages) keeps the current page.
     pages = [
-        st.Page(PAGES_DIR / "diagnose.py", title=t("page_diagnose", lang), icon="🩺",
+        st.Page(PAGE_DIAGNOSE, title=t("page_diagnose", lang), icon="🩺",
                 url_path="diagnose", default=True),
+        st.Page(PAGE_JOBS, title=t("page_jobs", lang), icon="⚙️", url_path="jobs"),
+        st.Page(PAGE_COMPARE, title=t("page_compare", lang), icon="⚖️", url_path="compare"),
         st.Page(PAGES_DIR / "guide.py", title=t("page_guide", lang), icon="📖", url_path="guide"),
     ]
     return st.navigation(pages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import components, diagnosis, mapping, picker
+from ui import compare_view, components, diagnosis, mapping, picker, rerun
 from ui.i18n import current_lang, t
 
 
@@ -26,13 +26,14 @@ def overview(runs: list[picker.Chosen], table: DeltaGenerator, lang: str) -> Non
 def show_run(chosen: picker.Chosen, lang: str) -> None:
     st.header(chosen.label)
     components.run_header(chosen.run, lang)
+    compare_view.lineage(chosen.run.path, lang, chosen.key)
     with st.spinner(t("diagnosing", lang)):
         overrides = mapping.overrides(chosen.run, chosen.key)
         mapped, report = diagnosis.diagnose(chosen.run, chosen.content, overrides, lang)
     components.health_summary(report, lang)
     mapping.panel(chosen.run, mapped, chosen.key, lang)
     components.curves(mapped, report, lang, chosen.key)
-    components.findings(report, lang)
+    components.findings(report, lang, rerun.target(chosen.run, chosen.key))
     components.export_buttons(mapped, report, lang, chosen.key)
 
 

@@ -1,0 +1,195 @@
+"""Issue 6 in the UI, driven headless with AppTest: apply a remedy and re-run, watch the job,
+judge the child against its parent (with more seeds), auto-repair, the jobs page, lineage.
+
+Jobs are real processes training real (tiny) runs into a tmp runs root. AppTest's timed
+fragments do not tick by themselves, so the tests call `.run()` until the page shows the end.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from trainers.jobs import CANCELLED, RUNNING, JobQueue
+from trainers.lineage import read_lineage
+from trainers.rerun import submit_rerun
+from tests.ui_fixtures import REPO
+from ui import sources
+
+PARENT = "lr_oscillation"  # its fix-first finding's first remedy: lr ×0.1, which resolves it
+REMEDY = "lr_oscillation.lower_lr"
+CHILD = f"{PARENT}+lr=0.1"
+pytestmark = pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(),
+                                reason="sample_runs/ not generated yet (python -m trainers)")
+
+
+@pytest.fixture(autouse=True)
+def runs_root(tmp_path, monkeypatch):
+    st.cache_data.clear()  # lives for the whole process: no parses from another test
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    yield tmp_path
+    q = JobQueue(tmp_path) if (tmp_path / ".jobs").is_dir() else None
+    for job in q.poll() if q else []:  # leave no training process behind a failed test
+        q.cancel(job.id)
+    st.cache_data.clear()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("header", "subheader", "markdown", "caption", "info", "success", "warning", "error")
+    return "\n".join(str(e.value) for kind in kinds for e in at.get(kind))
+
+
+def keys(at: AppTest, prefix: str) -> list[str]:
+    return [b.key for b in at.button if b.key and b.key.startswith(prefix)]
+
+
+def diagnose(name: str = PARENT, source: str = "samples") -> AppTest:
+    at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
+    if source != "samples":
+        at.radio(key="source").set_value(source)
+        ok(at.run())
+    at.multiselect(key=f"pick_{source}").set_value([name])
+    return ok(at.run())
+
+
+def compare_page(run: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.query_params["run"] = run
+    at.switch_page("ui/pages/compare.py")
+    return ok(at.run())
+
+
+def run_until(at: AppTest, done, timeout: float = 60.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not done(ok(at.run())):
+        assert time.monotonic() < deadline, f"timed out; page says:\n{texts(at)}"
+        time.sleep(0.3)
+    return at
+
+
+def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_root):
+    before = sorted(p.name for p in (sources.SAMPLES_ROOT / PARENT).iterdir())
+    at = diagnose()
+    [button] = [k for k in keys(at, "rerun:") if k.endswith(REMEDY)]
+    at.button(key=button).click()
+    ok(at.run())
+    # Straight to the child's comparison, which trains live and then shows the verdict.
+    assert at.query_params["run"] == [CHILD] or at.query_params["run"] == CHILD
+    assert at.header[0].value == CHILD
+    run_until(at, lambda a: a.success or a.warning or a.error)
+    assert "resolved:" in at.success[0].value and "single seed" in at.success[0].value
+    record = read_lineage(runs_root / CHILD)
+    assert record["remedy_id"] == REMEDY and record["resolved_change"] == {"lr": 0.1}
+    diff = next(d.value for d in at.dataframe if "key" in d.value.columns)
+    assert diff.to_dict("records") == [{"key": "lr", "parent": "1.0", "re-run": "0.1"}]
+    page = texts(at)
+    assert "Before (parent)" in page and "gone after" in page  # the finding cleared
+    assert len(at.get("plotly_chart")) == 2  # val and train loss, parent vs child
+    # The sample is a read-only parent: its child went into the runs root, nothing into it.
+    assert sorted(p.name for p in (sources.SAMPLES_ROOT / PARENT).iterdir()) == before
+
+    # Seed noise: two more seeds of each side, then a verdict on the spread of 3 v 3.
+    at.button(key=f"seeds:{CHILD}").click()
+    ok(at.run())
+    assert "4 seed run(s) still training" in texts(at)
+    replicas = {p.name: read_lineage(p)["resolved_change"] for p in runs_root.iterdir()
+                if "seed=" in p.name}
+    assert replicas == {f"{PARENT}+seed=1": {"seed": 1}, f"{PARENT}+seed=2": {"seed": 2},
+                        f"{CHILD}+seed=1": {"seed": 1}, f"{CHILD}+seed=2": {"seed": 2}}
+    JobQueue(runs_root).set_max_parallel(2)  # two cores: halves the wait
+    run_until(at, lambda a: "still training" not in texts(a) and a.success, timeout=90)
+    assert "3/3 child seeds" in at.success[0].value and "provisional" not in at.success[0].value
+    seeds = next(d.value for d in at.dataframe if "seed" in d.value.columns)
+    assert sorted(seeds["seed"]) == [0, 0, 1, 1, 2, 2]
+
+    # A new session (a restarted UI) finds all of it on disk: the same comparison.
+    again = compare_page(CHILD)
+    assert again.header[0].value == CHILD and "3/3 child seeds" in again.success[0].value
+
+    # Lineage: the parent lists its re-run; "Diagnose" opens the child, whose lineage names
+    # the sample it came from, and the remedy now links to the re-run it already has.
+    at = diagnose()
+    assert f"`{CHILD}` · lr = 0.1 (×0.1) · done" in texts(at)
+    opener = keys(at, "open:")[0]
+    at.button(key=opener).click()
+    ok(at.run())
+    assert at.radio(key="source").value == "server" and at.header[0].value == CHILD
+    assert f"`sample_runs/{PARENT}` · done" in texts(at)
+
+
+def test_runs_not_made_by_our_trainer_say_why_and_have_no_button(runs_root):
+    events = next((sources.SAMPLES_ROOT / PARENT).glob("events.out.tfevents.*"))
+    # Uploaded: read in memory, gone afterwards, so never a parent.
+    at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
+    at.radio(key="source").set_value("upload")
+    ok(at.run())
+    at.file_uploader(key="upload").set_value((events.name, events.read_bytes(),
+                                              "application/octet-stream"))
+    ok(at.run())
+    assert "Lower the learning rate" in texts(at)  # the remedies are there, as advice
+    assert any("uploaded logs are read in memory" in i.value for i in at.info)
+    assert not keys(at, "rerun:") and not keys(at, "repair:")
+    # On the server but written by someone else's code: no config.json of ours.
+    (runs_root / "foreign").mkdir()
+    shutil.copy(events, runs_root / "foreign")
+    at = diagnose("foreign", "server")
+    assert any("no config.json from Run Doctor's trainer" in i.value for i in at.info)
+    assert not keys(at, "rerun:") and not keys(at, "repair:")
+
+
+def test_a_remedy_that_would_not_change_the_config_is_greyed_out(runs_root):
+    run = runs_root / "cosine"
+    shutil.copytree(sources.SAMPLES_ROOT / PARENT, run)
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "lr_schedule": "cosine"}))
+    at = diagnose("cosine", "server")
+    buttons = {k.rsplit(":", 1)[1]: at.button(key=k) for k in keys(at, "rerun:")}
+    assert buttons["lr_oscillation.lr_schedule"].disabled
+    assert not buttons[REMEDY].disabled
+    assert "This run's config already has this" in texts(at)
+
+
+def test_jobs_page_lists_jobs_live_and_cancels_them(runs_root):
+    q = JobQueue(runs_root)
+    parent = sources.SAMPLES_ROOT / PARENT
+    long = submit_rerun(q, parent, {"epochs": 400})  # long enough to be caught running
+    waiting = submit_rerun(q, parent, {"lr": 0.5})  # one slot: this one waits
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.switch_page("ui/pages/jobs.py")
+    ok(at.run())
+    page = texts(at)
+    assert "1 running · 1 queued" in page
+    assert f"re-run {PARENT}: epochs=400" in page and f"re-run {PARENT}: lr=0.5" in page
+    at.button(key=f"cancel:{waiting.id}").click()
+    ok(at.run())
+    assert q.get(waiting.id).state == CANCELLED
+    run_until(at, lambda a: "epoch 1/400" in texts(a) or "Findings so far" in texts(a))
+    assert at.get("plotly_chart"), "no live curves of the running job"
+    at.button(key=f"cancel:{long.id}").click()
+    ok(at.run())
+    assert q.get(long.id).state == CANCELLED and "0 running · 0 queued · 2 finished" in texts(at)
+    at.number_input(key="max_parallel").set_value(2)
+    ok(at.run())
+    assert q.max_parallel == 2
+    assert q.get(long.id).state != RUNNING
+
+
+def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root):
+    at = diagnose()
+    [button] = keys(at, "repair:")
+    at.button(key=button).click()
+    ok(at.run())
+    assert at.button(key=button).disabled  # one repair of a problem at a time
+    run_until(at, lambda a: a.success and not a.button(key=button).disabled)
+    assert "Fixed by **Lower the learning rate" in at.success[0].value
+    attempts = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert list(attempts["verdict"]) == ["✅ resolved"]  # stopped at the first success

@@ -1,0 +1,81 @@
+"""Apply a remedy and re-run, in the served app and a real headless Chromium: the child trains
+in the background and its comparison with the parent (the verdict) appears by itself, driven by
+the page's timed fragments rather than by the test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.ui_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, served_app
+from trainers.jobs import JobQueue
+from ui import sources
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO / "test-artifacts"
+PARENT = "lr_oscillation"
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if os.environ.get("RUN_DOCTOR_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " and RUN_DOCTOR_REQUIRE_BROWSER=1")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    yield root
+    if (root / ".jobs").is_dir():  # leave no training process behind a failed test
+        q = JobQueue(root)
+        for job in q.poll():
+            q.cancel(job.id)
+
+
+@pytest.fixture(scope="module")
+def app_url(runs_root):
+    _need_chromium()
+    with served_app(env={sources.RUNS_ENV: str(runs_root)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(), reason="no sample_runs/")
+def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
+    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    try:
+        page.goto(app_url)
+        page.get_by_text("Pick a sample run on the left").wait_for(timeout=30_000)
+        picker = page.locator('[data-testid="stMultiSelect"] input').first
+        picker.click()
+        picker.fill(PARENT)
+        page.keyboard.press("Enter")
+        page.get_by_text("Fix first").wait_for(timeout=30_000)
+        # The fix-first finding's remedies are open; its first remedy is "lower the lr".
+        page.locator("button", has_text="Apply and re-run").first.click()
+        page.get_by_text(f"Re-run of {'sample_runs/' + PARENT}").wait_for(timeout=30_000)
+        verdict = page.locator('[data-testid="stAlert"]', has_text="resolved:")
+        verdict.wait_for(timeout=60_000)
+        page.get_by_text("Config diff").wait_for(timeout=15_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=15_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert (runs_root / f"{PARENT}+lr=0.1" / "lineage.json").is_file()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.wait_for_timeout(2500)  # charts settle; the sidebar job count ticks every 2 s
+        page.screenshot(path=str(ARTIFACTS / "browser-rerun.png"), full_page=True)
+    finally:
+        page.close()

@@ -1,0 +1,112 @@
+"""The Jobs page's parts and the sidebar's job count. There is no daemon: these timed fragments
+call `JobQueue.poll()`, which settles ended jobs and starts queued ones as slots free up. Every
+tick reads the queue from disk, so a restarted app, or a second tab, shows the same jobs.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from trainers.jobs import CANCELLED, FINISHED, QUEUED, RUNNING, Job, JobQueue
+from trainers.lineage import parent_of, read_lineage
+from trainers.repair import read_repair
+from ui import compare_view, components, rerun, shell, sources
+from ui.i18n import t
+
+STATE_ICON = {QUEUED: "⏳", RUNNING: "🏃", "done": "✅", "diverged": "⚠️", "failed": "❌",
+              CANCELLED: "🚫"}
+SHOWN = 20  # newest jobs drawn; a long history would make every tick slow
+
+
+def page(lang: str) -> None:
+    st.title(f"⚙️ {t('jobs_title', lang)}")
+    root = sources.runs_root()
+    st.caption(t("jobs_root", lang, root=root))
+    try:
+        q = rerun.queue()
+    except OSError as e:  # a read-only runs folder: nothing can be queued there
+        st.error(t("rerun_failed", lang, msg=e), icon="🚫")
+        return
+    settings(q, lang)
+    _jobs(q, lang)
+
+
+def settings(q: JobQueue, lang: str) -> None:
+    # The disk is the truth (another tab may have changed it): re-read it on every run.
+    st.session_state["max_parallel"] = q.max_parallel
+    st.number_input(t("max_parallel", lang), min_value=1, max_value=16, step=1,
+                    key="max_parallel", help=t("max_parallel_help", lang),
+                    on_change=lambda: q.set_max_parallel(int(st.session_state["max_parallel"])))
+
+
+@st.fragment(run_every=2)
+def _jobs(q: JobQueue, lang: str) -> None:
+    jobs = q.poll()
+    if not jobs:
+        st.info(t("no_jobs", lang))
+        return
+    counts = {s: sum(j.state == s for j in jobs) for s in (RUNNING, QUEUED)}
+    st.caption(t("job_counts", lang, running=counts[RUNNING], queued=counts[QUEUED],
+                 finished=len(jobs) - counts[RUNNING] - counts[QUEUED]))
+    newest = list(reversed(jobs))
+    for job in newest[:SHOWN]:
+        card(q, job, lang)
+    if len(newest) > SHOWN:
+        st.caption(t("older_jobs", lang, n=len(newest) - SHOWN))
+
+
+def card(q: JobQueue, job: Job, lang: str) -> None:
+    """One job: state, cancel, progress; a running one's live curves and findings, or an
+    auto-repair's attempts; its log on demand."""
+    with st.container(border=True):
+        head, button = st.columns([6, 1], vertical_alignment="center")
+        age = time.strftime("%H:%M:%S", time.localtime(job.created))
+        head.markdown(f"{STATE_ICON.get(job.state, '')} **{job.label or job.id}** · "
+                      f"{components.state_label(job.state, lang)} · {age}")
+        if job.state not in FINISHED:
+            button.button(t("cancel", lang), key=f"cancel:{job.id}", icon="✖️",
+                          on_click=q.cancel, args=(job.id,))
+        if job.error:
+            st.error(job.error, icon="🚫")
+        if job.kind == "repair":
+            components.repair_status(job, read_repair(job.run_dir), lang, job.id)
+            current = (read_repair(job.run_dir) or {}).get("current")
+            if job.state == RUNNING and current:
+                compare_view.live_run(current, _parents(current), lang, f"job:{job.id}")
+        elif job.state == RUNNING:
+            compare_view.live_run(job.run_dir, _parents(job.run_dir), lang, f"job:{job.id}")
+        # Seed replicas are not comparisons of their own: they join their base run's verdict.
+        changed = set((read_lineage(job.run_dir) or {}).get("resolved_change") or {}) - {"seed"}
+        if job.kind == "rerun" and job.state in rerun.USABLE and changed:
+            st.page_link(shell.PAGE_COMPARE, label=t("page_compare", lang), icon="⚖️",
+                         query_params={"run": Path(job.run_dir).name})
+        with st.expander(t("log", lang)):
+            st.code(job.log_tail() or "—", language="text")
+
+
+def _parents(run_dir: str) -> list[str]:
+    parent = parent_of(run_dir)
+    return [str(parent)] if parent is not None and parent.is_dir() else []
+
+
+def sidebar_status(lang: str) -> None:
+    """On every page: how many jobs run and wait, linked to the Jobs page. Its timer is what
+    keeps the queue moving while the user reads another page."""
+    q = rerun.active_queue()  # None: no jobs ever; never a folder created just by looking
+    if q is None or not any(j.state in (RUNNING, QUEUED) for j in q.poll()):
+        return  # no timer while idle: a submit re-runs the page, which starts it
+    with st.sidebar:
+        _sidebar_tick(lang)
+
+
+@st.fragment(run_every=2)
+def _sidebar_tick(lang: str) -> None:
+    q = rerun.active_queue()
+    jobs = q.poll() if q is not None else []
+    running = sum(j.state == RUNNING for j in jobs)
+    queued = sum(j.state == QUEUED for j in jobs)
+    if running or queued:
+        st.page_link(shell.PAGE_JOBS, icon="⚙️",
+                     label=t("sidebar_jobs", lang, running=running, queued=queued))
