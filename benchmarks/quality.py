@@ -1,7 +1,7 @@
 """How well do the rules diagnose? Train a labelled grid of fault-injected runs and score them.
 
     python -m benchmarks.quality                 # train what is not cached, score, print tables
-    python -m benchmarks.quality --jobs 2 --cache runs/quality --seeds 0 1 2
+    python -m benchmarks.quality --jobs 2 --cache .cache/quality --seeds 0 1 2
 
 Each grid cell is one problem at one strength (a config override of our trainer, sometimes a
 patched fault constant such as the ReLU bias), trained for several seeds. Cells are labelled by
@@ -11,7 +11,9 @@ construction, honestly, per rule:
             ReLUs died also underfits) — firing or not is not scored;
 - must-not: every other rule. Precision counts fires on must + must-not only.
 Healthy cells (several widths, optimisers, learning rates, a CNN, ...) have every rule in
-must-not; their false-alarm rate is the share of healthy runs with ANY finding.
+must-not; their false-alarm rate is the share of healthy runs with ANY finding. A "contained"
+cell injects a fault together with its fix (overfitting under early stopping): every rule is
+must-not there too, but it is not counted as healthy.
 
 The trained grid is cached on disk (the trainer is seeded, so re-scoring is free); a cell is
 re-trained only when its definition changes. The same runs are scored three ways: with every
@@ -49,7 +51,7 @@ MODES = {
                    HISTOGRAM_FAMILIES),
     "curves": ("Loss curves only (every instrument tag hidden)", set()),
 }
-DEFAULT_CACHE = Path("runs/quality")
+DEFAULT_CACHE = Path(".cache/quality")  # not under runs/: that is the UI's runs root
 DEFAULT_SEEDS = (0, 1, 2)
 
 
@@ -130,6 +132,10 @@ GRID: tuple[Cell, ...] = (
     Cell("overfit_cnn", "overfitting", dict(OVERFIT, model="cnn", width=32, train_size=200,
                                             label_noise=0.3, epochs=60, lr=3e-3),
          must=("overfitting",)),
+    # the same fault with early stopping: the delivered model is the best checkpoint, so the
+    # rise in the patience window is contained, not a finding (every rule is must-not)
+    Cell("overfit_n200_noise30_early_stop", "contained",
+         dict(OVERFIT, train_size=200, label_noise=0.3, early_stopping_patience=5)),
     # -- underfitting: MSE through softmax at several learning rates; a far too small SGD lr
     Cell("under_mse_lr0.3", "underfitting", dict(UNDER_MSE, lr=0.3), must=("underfitting",)),
     Cell("under_mse_lr1", "underfitting", dict(UNDER_MSE, lr=1.0), must=("underfitting",)),

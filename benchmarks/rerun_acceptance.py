@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=int, default=4)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--out", default=str(REPO / "runs" / "rerun_acceptance"))
+    p.add_argument("--out", default=str(REPO / ".cache" / "rerun_acceptance"))
     p.add_argument("--scenarios", nargs="*", default=list(PROBLEMS))
     args = p.parse_args(argv)
     os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the workers before torch loads there

@@ -17,12 +17,19 @@ reported as not assessed, with the reason, instead of as findings or as passed:
   separately.
 Rules in the same stage do not hide each other otherwise (exploding gradients and divergence
 often come together and are both reported).
+
+Reinforcement learning: on a run written by an RL writer (`tags.RL_WRITERS`: Stable-Baselines3,
+ML-Agents) with its default tag mapping, every rule that needs a loss is not assessed, with the
+reason: a PPO loss is a policy/value objective, not a supervised loss (underfitting and lr
+oscillation fired on real PPO runs whose value loss grew with the returns). A loss the user
+maps by hand in the tag-mapping panel is judged as usual.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
 
+from diagnostics import tags
 from diagnostics.model import Finding, NotAssessed, Report
 from diagnostics.remedies import DIAGNOSIS_ORDER, LANGS, STAGE, remedies_for, rule_title
 from diagnostics.rules import RULES, Rule
@@ -43,6 +50,18 @@ EXPLAINED = {
           "separately",
     "zh": "「{cause}」已经解释了模型为何拟合不好训练数据，不再单独判断",
 }
+RL_LOSS = {
+    "en": "{writer} writes reinforcement-learning logs: its losses are policy/value objectives "
+          "(they can go negative and grow with the returns), not a supervised loss, so this "
+          "rule cannot judge them",
+    "zh": "{writer} 写的是强化学习日志：其中的损失是策略/价值目标（可能为负，并随回报增大而增大），"
+          "不是监督学习的损失，该规则无法据此判断",
+}
+RL_TO_LOG = {
+    "en": "to judge a supervised loss of this run anyway, map it to train/loss (and val/loss) "
+          "in the tag-mapping panel",
+    "zh": "如果该运行确实记录了监督学习的损失，可在标签映射面板中把它映射为 train/loss（及 val/loss）后再判断",
+}
 FAILED = {
     "en": "the rule failed on this run ({error})",
     "zh": "该规则在此运行上出错（{error}）",
@@ -54,7 +73,9 @@ def diagnose(run: RunData, *, lang: str = "en", rules: Iterable[str | Rule] | No
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
     selected = [RULES[r] if isinstance(r, str) else r for r in (rules or RULES.values())]
-    outcomes = {rule.id: _run_rule(rule, run, lang) for rule in selected}
+    rl = run.writer in tags.RL_WRITERS and tags.default_losses(run.tag_map)
+    outcomes = {rule.id: _rl_not_assessed(rule, run, lang) if rl and _needs_loss(rule)
+                else _run_rule(rule, run, lang) for rule in selected}
     outcomes = _apply_interactions(outcomes, lang)
     ordered = sorted(outcomes.items(), key=lambda item: _rank(item[0]))  # stable: ties keep order
     findings = sorted((o for _, o in ordered if isinstance(o, Finding)),
@@ -74,6 +95,16 @@ def _run_rule(rule: Rule, run: RunData, lang: str) -> Finding | NotAssessed | No
     except Exception as e:  # one broken rule must not take the whole report down
         return NotAssessed(rule_id=rule.id, reason=text(FAILED, lang).format(
             error=f"{type(e).__name__}: {e}"))
+
+
+def _needs_loss(rule: Rule) -> bool:
+    """Every alternative set of the rule's inputs contains a loss curve."""
+    return all(any(t in tags.LOSS_TAGS for t in need) for need in rule.needs)
+
+
+def _rl_not_assessed(rule: Rule, run: RunData, lang: str) -> NotAssessed:
+    return NotAssessed(rule_id=rule.id, reason=text(RL_LOSS, lang).format(writer=run.writer),
+                       to_log=text(RL_TO_LOG, lang))
 
 
 def _apply_interactions(outcomes: dict, lang: str) -> dict:

@@ -6,8 +6,9 @@ language; this module adds the labels, numbering and layout.
 from __future__ import annotations
 
 import json
+import re
 
-from diagnostics.model import Evidence, Finding, Report
+from diagnostics.model import Evidence, Finding, Remedy, Report
 from diagnostics.remedies import rule_title
 from diagnostics.rules.base import fmt
 
@@ -92,9 +93,7 @@ def markdown(report: Report, lang: str | None = None) -> str:
         out += [f"- {evidence_line(e, lang)}" for e in f.evidence]
         out += ["", f"**{label('remedies', lang)}**", ""]
         for i, r in enumerate(f.remedies, 1):
-            change = (f" — {label('change', lang)}: `{json.dumps(dict(r.change), ensure_ascii=False)}`"
-                      if r.change else "")
-            out.append(f"{i}. {r.action} ({label('source', lang)}: {r.source}){change}")
+            out += _remedy_md(i, r, lang)
     if report.not_assessed:
         out += ["", f"## {label('not_assessed', lang)}", ""]
         for na in report.not_assessed:
@@ -104,6 +103,31 @@ def markdown(report: Report, lang: str | None = None) -> str:
         out += ["", f"## {label('passed', lang)}", ""]
         out += [f"- {_title(r, lang)}" for r in report.passed]
     return "\n".join(out) + "\n"
+
+
+def _remedy_md(i: int, r: Remedy, lang: str) -> list[str]:
+    """One numbered remedy as the page shows it: action, why, source, trainer change, code.
+
+    Everything after the first line is indented to the item's text, so Markdown keeps it
+    (code block included) inside the list item and the numbering continues."""
+    pad = " " * len(f"{i}. ")
+    lines = [f"{i}. **{r.action}**"]
+    if r.why:
+        lines += ["", pad + r.why]
+    lines += ["", f"{pad}{label('source', lang)}: {r.source}"]
+    if r.change:
+        lines[-1] += (f" — {label('change', lang)}: "
+                      f"`{json.dumps(dict(r.change), ensure_ascii=False)}`")
+    if r.snippet:
+        fence = "`" * max(3, _longest_backticks(r.snippet) + 1)  # a fence the code cannot close
+        lines += ["", f"{pad}{fence}python",
+                  *[(pad + line) if line else "" for line in r.snippet.rstrip("\n").splitlines()],
+                  f"{pad}{fence}"]
+    return lines + [""]
+
+
+def _longest_backticks(code: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", code)), default=0)
 
 
 def _title(rule_id: str, lang: str) -> str:

@@ -21,8 +21,8 @@ HISTOGRAM_COLUMNS = ("run", "tag", "step", "wall_time", "left", "right", "count"
 def empty_scalars() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "run": pd.Series(dtype=object),
-            "tag": pd.Series(dtype=object),
+            "run": pd.Series(dtype="category"),
+            "tag": pd.Series(dtype="category"),
             "step": pd.Series(dtype=np.int64),
             "value": pd.Series(dtype=np.float64),
             "wall_time": pd.Series(dtype=np.float64),
@@ -33,8 +33,8 @@ def empty_scalars() -> pd.DataFrame:
 def empty_histograms() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "run": pd.Series(dtype=object),
-            "tag": pd.Series(dtype=object),
+            "run": pd.Series(dtype="category"),
+            "tag": pd.Series(dtype="category"),
             "step": pd.Series(dtype=np.int64),
             "wall_time": pd.Series(dtype=np.float64),
             "left": pd.Series(dtype=np.float64),
@@ -58,7 +58,7 @@ class FileProblem:
 @dataclass(frozen=True, eq=False)
 class RunData:
     run: str  # name: the run folder's path relative to the root that was read
-    scalars: pd.DataFrame = field(default_factory=empty_scalars)  # SCALAR_COLUMNS, file order
+    scalars: pd.DataFrame = field(default_factory=empty_scalars)  # SCALAR_COLUMNS, file order; run, tag categorical
     histograms: pd.DataFrame = field(default_factory=empty_histograms)  # one row per bucket
     tag_map: Mapping[str, str | None] = field(default_factory=dict)  # original -> canonical
     config: Mapping[str, Any] | None = None  # our config.json, else hparams where present
@@ -143,9 +143,10 @@ class RunData:
 
     def point_counts(self) -> dict[str, int]:
         """Number of points per original tag, scalars and histograms together."""
-        counts = self.scalars.groupby("tag", sort=True).size().to_dict()
+        # observed=True: `tag` is categorical; only tags with rows count (and no warning)
+        counts = self.scalars.groupby("tag", observed=True).size().to_dict()
         if not self.histograms.empty:
             hist = self.histograms.drop_duplicates(["tag", "step", "wall_time"])
-            for tag, n in hist.groupby("tag").size().items():
+            for tag, n in hist.groupby("tag", observed=True).size().items():
                 counts[tag] = counts.get(tag, 0) + int(n)
-        return {str(k): int(v) for k, v in counts.items()}
+        return {str(k): int(v) for k, v in sorted(counts.items())}

@@ -29,6 +29,15 @@ def smooth(series: pd.Series, window: int) -> pd.Series:
     return series.rolling(window, center=True, min_periods=1).median()
 
 
+def jitter(series: pd.Series, window: int = 5) -> float:
+    """A curve's typical point-to-point noise: the median absolute deviation of its points
+    from their centred rolling median (which follows any trend, so a clean rise or fall has
+    jitter ~0 and only the scatter around it counts)."""
+    if len(series) < 3:
+        return 0.0
+    return float(np.median(np.abs((series - smooth(series, window)).to_numpy())))
+
+
 def auto_window(n: int, fraction: float = 0.05, lo: int = 1, hi: int = 101) -> int:
     """An odd smoothing window that is `fraction` of the series length, clamped to [lo, hi]."""
     w = int(round(n * fraction))

@@ -16,6 +16,11 @@ Choices (deliberate, see the tests):
 - A bare `loss`/`accuracy` (Lightning custom names, tf.estimator's train dir) is the training
   side; `test` splits count as validation only when no `val`/`eval` split is logged.
 - YOLOv5's `x/lr0` (first param group) is the learning rate; `x/lr1`, `x/lr2` stay unmapped.
+- Reinforcement-learning writers (`RL_WRITERS`): SB3's `train/loss` keeps its canonical name
+  (it IS the tag's name, and the mapping is the reader's record of what was logged), but a
+  PPO loss is a policy/value/entropy objective, not a supervised loss: it can go negative and
+  rises as returns grow. The engine therefore does not judge loss-based rules on these writers'
+  default mapping (not assessed, with the reason); a loss the user maps by hand is judged.
 """
 from __future__ import annotations
 
@@ -150,6 +155,19 @@ def apply_overrides(
                     out[other] = None
         out[original] = canonical or None
     return out
+
+
+# Writers whose "losses" are reinforcement-learning objectives (see the module docstring).
+RL_WRITERS = ("stable-baselines3", "ml-agents")
+LOSS_TAGS = ("train/loss", "val/loss")
+
+
+def default_losses(mapping: Mapping[str, str | None]) -> bool:
+    """True when every loss canonical is held by the tag the alias table gives it (no user
+    correction moved one): the run's losses are whatever its writer logged under that name."""
+    default = map_tags(mapping)
+    return all([o for o, c in mapping.items() if c == loss] ==
+               [o for o, c in default.items() if c == loss] for loss in LOSS_TAGS)
 
 
 # ---- which program wrote a run ------------------------------------------------------------

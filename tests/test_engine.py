@@ -158,5 +158,89 @@ def test_markdown_rendering_keeps_order_remedies_and_not_assessed():
     md = render.markdown(report)
     heads = [line for line in md.splitlines() if line.startswith("## ")]
     assert heads[0].startswith("## 1. " + rule_title("vanishing_gradient", "zh"))
-    assert "1. " + remedies_for("vanishing_gradient", "zh")[0].action in md
+    assert "1. **" + remedies_for("vanishing_gradient", "zh")[0].action + "**" in md
     assert "## 未评估" in md and rule_title("underfitting", "zh") in md
+
+
+def test_markdown_carries_each_remedys_why_and_code_inside_its_list_item():
+    import re
+
+    from diagnostics import render
+
+    report = diagnose(RULES["overfitting"].examples.fires[0]())
+    md = render.markdown(report)
+    remedies = report.findings[0].remedies
+    for i, r in enumerate(remedies, 1):
+        item = md.split(f"\n{i}. **{r.action}**\n", 1)[1].split(f"\n{i + 1}. **", 1)[0]
+        assert "   " + r.why in item and r.source in item
+        code = re.search(r"\n   ```python\n(.*?)\n   ```\n", item, re.S).group(1)
+        # indented to stay inside the numbered item; blank lines stay blank
+        assert "\n".join(line[3:] for line in code.split("\n")) == r.snippet.rstrip("\n")
+    assert f'trainer change: `{{"weight_decay": 0.005}}`' in md
+
+
+def _ppo_like(writer: str | None) -> SyntheticRun:
+    # PPO's combined loss and its value term hover while the policy improves: read as
+    # supervised losses they "never fell" (underfitting).
+    ts = curves.train_steps()
+    run = SyntheticRun("ppo", writer=writer).scalar("train/loss", ts, 1.0 + 0.1 * np.sin(ts / 20))
+    return run.scalar("train/value_loss", ts, 3.0 + 0.2 * np.cos(ts / 30))
+
+
+def test_rl_writers_losses_are_not_judged_by_default_but_a_users_mapping_is():
+    assert "underfitting" in {f.rule_id for f in diagnose(_ppo_like(None).build()).findings}
+    report = diagnose(_ppo_like("stable-baselines3").build())
+    reasons = {n.rule_id: n.reason for n in report.not_assessed}
+    assert report.findings == () and report.passed == ()
+    loss_rules = set(DIAGNOSIS_ORDER) - {"exploding_gradient"}  # the one rule without a loss
+    assert {r for r, why in reasons.items() if "reinforcement-learning" in why} == loss_rules
+    assert "does not log" in reasons["exploding_gradient"]  # keeps its own reason
+    zh = diagnose(_ppo_like("stable-baselines3").build(), lang="zh").not_assessed[0]
+    assert "强化学习" in zh.reason and "标签映射" in zh.to_log
+    # the user maps a loss by hand in the tag-mapping panel: it is judged as usual
+    mapped = _ppo_like("stable-baselines3").build().with_mapping({"train/value_loss": "train/loss"})
+    assert "underfitting" in {f.rule_id for f in diagnose(mapped).findings}
+
+
+@pytest.mark.parametrize("folder", ["eadewusic__Traffic-Optimization-Capstone-Project",
+                                    "AmritAmar__UnityMLAgents_MoveToGoal"])
+def test_real_rl_runs_get_no_supervised_findings(folder):
+    # Real SB3 PPO runs used to show underfitting (value loss 1.6e3 -> 7e3) and lr oscillation.
+    from diagnostics.reader import load
+    from tests.conftest import SHARED
+
+    root = SHARED / "reallogs" / folder
+    if not root.exists():
+        pytest.skip("shared/reallogs not available")
+    runs = load(root).runs
+    assert runs and all(run.writer in ("stable-baselines3", "ml-agents") for run in runs)
+    for run in runs:
+        report = diagnose(run)
+        assert report.findings == (), (run.run, [f.message for f in report.findings])
+        reasons = {n.rule_id: n.reason for n in report.not_assessed}
+        assert "reinforcement-learning" in reasons["underfitting"]
+        assert "reinforcement-learning" in reasons["lr_oscillation"]
+
+
+def test_reader_frames_are_categorical_and_rundata_reads_them():
+    # run/tag as category: st.cache_data pickles the frames, a string per row made them big.
+    import pickle
+
+    import pandas as pd
+
+    from diagnostics.reader import load
+    from tests.conftest import REPO
+
+    run = load(REPO / "sample_runs" / "healthy").runs[0]
+    for frame in (run.scalars, run.histograms):
+        assert isinstance(frame["tag"].dtype, pd.CategoricalDtype)
+        assert isinstance(frame["run"].dtype, pd.CategoricalDtype)
+    as_strings = run.scalars.astype({"run": object, "tag": object})
+    assert len(pickle.dumps(run.scalars)) < len(pickle.dumps(as_strings))  # 50 MB logdir: -28 %
+    counts = run.point_counts()
+    assert list(counts) == sorted(counts) and all(n > 0 for n in counts.values())
+    assert counts["train/loss"] == int((as_strings["tag"] == "train/loss").sum())
+    loss = run.scalar("train/loss")
+    assert len(loss) == counts["train/loss"] and loss.index.is_monotonic_increasing
+    assert set(run.layers("grad_norm")) and run.histogram_tags("act")
+    assert diagnose(run).findings == ()

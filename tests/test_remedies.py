@@ -132,7 +132,7 @@ def test_changes_use_real_config_fields_with_sensible_types():
 
 def test_changes_are_private_copies_and_reports_pickle():
     remedies_for("overfitting")[3].change["weight_decay"] = 1.0  # type: ignore[index]
-    assert remedies_for("overfitting")[3].change == {"weight_decay": 0.0005}
+    assert remedies_for("overfitting")[3].change == {"weight_decay": 0.005}
     assert pickle.loads(pickle.dumps(remedies_for("underfitting", "zh"))) == remedies_for("underfitting", "zh")
 
 
@@ -145,7 +145,7 @@ def test_api_errors_and_lookup():
         remedies_for("no_such_rule")
     with pytest.raises(KeyError):
         rule_title("no_such_rule")
-    assert find_remedy("overfitting.dropout", "zh").change == {"dropout": 0.3}
+    assert find_remedy("overfitting.dropout", "zh").change == {"dropout": 0.5}
     assert find_remedy("tip.monitoring").change is None
     assert remedies_for("overfitting")[0].to_dict()["change"] == {"train_size": 0}
 

@@ -44,9 +44,8 @@ def test_lr_oscillation_is_repaired_by_its_first_effective_remedy(tmp_path):
 
 
 def test_overfitting_is_repaired_in_a_background_job_with_two_seeds(tmp_path):
-    # Clean labels on 100 samples: overfits on seeds 0-2, a pure "too little data" case. (The
-    # committed scenario's 30 % label noise resists every remedy of the catalogue under the
-    # current rule: see benchmarks/rerun_acceptance.py.)
+    # Clean labels on 100 samples: overfits on seeds 0-2, a pure "too little data" case (the
+    # committed scenario, 40 % noisy labels, is the next test).
     parent = scenario_run(tmp_path, "overfitting", label_noise=0.0, train_size=100)
     queue = JobQueue(tmp_path / "runs")
     job = submit_repair(queue, parent, "overfitting", budget=4, seeds=2)
@@ -62,6 +61,23 @@ def test_overfitting_is_repaired_in_a_background_job_with_two_seeds(tmp_path):
     assert [s["seed"] for s in win["comparison"]["parent"]] == [0, 1]
     assert not any("overfitting" in f for f in win["findings_after"])
     assert not win["comparison"]["provisional"]
+
+
+def test_noisy_label_overfitting_is_contained_by_early_stopping(tmp_path):
+    # 40 % noisy labels: all the data still overfits (the noise is in all of it) and a 1-pixel
+    # shift does not stop memorisation; early stopping delivers the best checkpoint.
+    parent = scenario_run(tmp_path, "overfitting")
+    attempts = auto_repair(parent, "overfitting", budget=4, out=tmp_path / "runs")
+
+    assert [a.remedy_id.split(".")[1] for a in attempts] == ["more_data", "augment",
+                                                              "early_stopping"]
+    assert in_documents_order(attempts, "overfitting") and attempts[-1].success
+    assert all("overfitting" in a.findings_after[0] for a in attempts[:-1])
+    win = attempts[-1].comparison
+    # stopped at the minimum: the same best val loss, the patience epochs after it, no more
+    assert win["child"][0]["value"] == pytest.approx(win["parent"][0]["value"])
+    val = load(attempts[-1].children[0]).runs[0].scalar("val/loss")
+    assert len(val) - 1 - int(val.to_numpy().argmin()) == 5
 
 
 def test_a_parent_without_the_problem_needs_no_repair(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,48 @@ def test_rules_refuse_losses_they_cannot_judge():
 def test_layers_sort_in_natural_order():
     from diagnostics.rules.gradients import natural_key
     assert sorted(["out", "fc10", "fc2"], key=natural_key) == ["fc2", "fc10", "out"]
+
+
+def test_overfitting_quiet_examples_are_quiet_for_their_stated_reason():
+    from dataclasses import replace
+
+    from diagnostics.rules import overfitting as ov
+    rule = RULES["overfitting"]
+    stopped = ov._early_stopped()
+    assert rule.run(stopped) is None
+    # the same curves without the stopper in the config: the patience window looks like a rise
+    assert isinstance(rule.run(replace(stopped, config=None)), Finding)
+    assert isinstance(rule.run(replace(stopped, config={"early_stopping_patience": 2})), Finding)
+    # the floor's rise is real in ratio terms; only the jitter test calls it noise
+    assert isinstance(rule.with_thresholds(min_rise_over_noise=0.0).run(ov._noise_at_floor()),
+                      Finding)
+    # a perfect val/acc silences a rise that fires without it
+    assert rule.with_thresholds(acc_ceiling=1.01).run(ov._perfect_val_acc()) is not None
+    degrading = rule.run(ov._u_shaped_with_acc())
+    assert "and val/acc from 0.844 to 0.723" in degrading.message  # at the onset, at the end
+
+
+REALLOGS = Path("/work/shared/reallogs")
+
+
+@pytest.mark.skipif(not REALLOGS.is_dir(), reason="real logs not present")
+def test_no_overfitting_at_a_noisy_floor_with_perfect_accuracy():
+    # Keras bird classifier: val loss 1e-4 -> 1.3e-4 while train and val accuracy stay 1.0.
+    from diagnostics.reader import load
+
+    run = load(REALLOGS / "bishalrocks1234__Bird-Classifier" / "logs").runs[0]
+    assert run.has("val/acc") and run.scalar("val/acc").min() == 1.0
+    assert RULES["overfitting"].run(run) is None
+    # each guard alone is enough: the jitter test without val/acc, the ceiling without jitter
+    assert RULES["overfitting"].run(run.with_mapping({"validation/epoch_accuracy": None})) is None
+    assert RULES["overfitting"].with_thresholds(min_rise_over_noise=0.0).run(run) is None
+
+
+@pytest.mark.skipif(not REALLOGS.is_dir(), reason="real logs not present")
+def test_no_oscillation_in_a_val_loss_still_falling_steeply():
+    # Trax sentiment model: val loss 0.0027 -> 7e-4 -> 7.6e-5 over its last evaluations.
+    from diagnostics.reader import load
+
+    run = load(REALLOGS / "CostaFernando__sentiment-with-deep-neural-networks-and-trax").runs[0]
+    assert len(run.scalar("val/loss")) == 11
+    assert RULES["lr_oscillation"].run(run) is None

@@ -109,3 +109,13 @@ def test_alias_table_is_data_and_valid():
 ])
 def test_guess_writer(tags, paths, sources, plugins, writer):
     assert guess_writer(tags, paths, sources, plugins) == writer
+
+
+def test_default_losses_tells_a_users_correction_from_the_alias_table():
+    from diagnostics.tags import default_losses
+
+    mapping = map_tags(["train/loss", "train/value_loss", "rollout/ep_rew_mean"])
+    assert mapping["train/loss"] == "train/loss" and default_losses(mapping)
+    assert not default_losses(apply_overrides(mapping, {"train/value_loss": "train/loss"}))
+    assert not default_losses(apply_overrides(mapping, {"train/loss": None}))
+    assert default_losses(apply_overrides(mapping, {"rollout/ep_rew_mean": None}))  # not a loss

@@ -192,6 +192,8 @@ class SyntheticRun:
     scalars: dict[str, tuple[Sequence[int], Sequence[float]]] = field(default_factory=dict)
     histograms: dict[str, list[tuple[int, Sequence[float], Sequence[float]]]] = field(
         default_factory=dict)  # tag -> [(step, bucket edges (n+1), counts (n))]
+    config: dict[str, Any] | None = None  # as RunData.config (our config.json, or hparams)
+    writer: str | None = None  # as RunData.writer (the program that wrote the log)
 
     def scalar(self, tag: str, steps: Sequence[int], values: Sequence[float]) -> SyntheticRun:
         self.scalars[tag] = (list(steps), list(values))
@@ -218,9 +220,12 @@ class SyntheticRun:
         ]
         hist = pd.DataFrame(hrows, columns=["run", "tag", "step", "wall_time", "left", "right",
                                             "count"])
-        scalars = scalars.astype({"step": np.int64, "value": np.float64, "wall_time": np.float64})
-        hist = hist.astype({"step": np.int64, "wall_time": np.float64, "left": np.float64,
-                            "right": np.float64, "count": np.float64})
+        # the reader's dtypes (run and tag categorical), so rules meet what real runs give them
+        scalars = scalars.astype({"run": "category", "tag": "category", "step": np.int64,
+                                  "value": np.float64, "wall_time": np.float64})
+        hist = hist.astype({"run": "category", "tag": "category", "step": np.int64,
+                            "wall_time": np.float64, "left": np.float64, "right": np.float64,
+                            "count": np.float64})
         tags = list(self.scalars) + list(self.histograms)
         return RunData(run=self.name, scalars=scalars, histograms=hist,
-                       tag_map={t: t for t in tags})
+                       tag_map={t: t for t in tags}, config=self.config, writer=self.writer)
