@@ -44,3 +44,17 @@ def test_a_threshold_that_is_not_a_level_is_not_drawn_as_one():
     run, report = _report({"minimum": 0.12})  # 0.15 is a relative rise, not a loss value
     shapes = dict(charts.figures(run, report, "en"))["loss"].layout.shapes
     assert not any(s.type == "line" and s.y0 == s.y1 for s in shapes)
+
+
+def test_log_axes_have_readable_ticks_and_a_constant_is_linear():
+    s = lambda *v: pd.Series(np.array(v, dtype=float))  # noqa: E731
+    assert charts.y_axis([s(1e-3, 1e-3, 1e-3)], log_y=True)["type"] == "linear"  # constant lr
+    assert charts.y_axis([s(1e-3, 5e-4)], log_y=True)["type"] == "linear"  # under a decade
+    assert charts.y_axis([s(1e-3, 0.0)], log_y=True) == {"type": "linear"}  # not all positive
+    assert charts.y_axis([s(1e-3, 1e-6)], log_y=False) == {"type": "linear"}
+    wide = charts.y_axis([s(1e-1, 1e-5, np.nan), s(1e-3, np.inf)], log_y=True)
+    assert wide == {"type": "log", "dtick": 1, "exponentformat": "power"}
+    mid = charts.y_axis([s(1.5e-3, 3e-2)], log_y=True)
+    assert mid["type"] == "log" and mid["tickformat"] == ".0e"
+    assert np.allclose(mid["tickvals"], [2e-3, 5e-3, 1e-2, 2e-2])
+

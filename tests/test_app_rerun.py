@@ -193,3 +193,73 @@ def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root
     assert "Fixed by **Lower the learning rate" in at.success[0].value
     attempts = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
     assert list(attempts["verdict"]) == ["✅ resolved"]  # stopped at the first success
+
+
+def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
+    from trainers.rerun import can_rerun
+
+    events = next((sources.SAMPLES_ROOT / PARENT).glob("events.out.tfevents.*"))
+    at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
+    at.radio(key="lang").set_value("zh")
+    at.radio(key="source").set_value("upload")
+    ok(at.run())
+    at.file_uploader(key="upload").set_value((events.name, events.read_bytes(),
+                                              "application/octet-stream"))
+    ok(at.run())
+    assert any("上传的日志只在内存中读取" in i.value for i in at.info)
+    # A log on the server without our config.json: the back-end's reason, in Chinese.
+    (runs_root / "foreign").mkdir()
+    shutil.copy(events, runs_root / "foreign")
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    at.multiselect(key="pick_server").set_value(["foreign"])
+    ok(at.run())
+    [info] = [i.value for i in at.info if "无法“应用并重新运行”" in i.value]
+    assert "没有训练诊断训练器生成的 config.json" in info and "Run Doctor's trainer" not in info
+    assert not keys(at, "rerun:") and not keys(at, "repair:")
+    # English stays the default wording (the CLI's); a broken config.json says why in both.
+    assert "no config.json from Run Doctor's trainer" in can_rerun(runs_root / "foreign")[1]
+    (runs_root / "foreign" / "config.json").write_text("{\"lr\": \"fast\"}")
+    en, zh = can_rerun(runs_root / "foreign")[1], can_rerun(runs_root / "foreign", "zh")[1]
+    assert "is not a Run Doctor config" in en and "不是训练诊断的配置" in zh
+
+
+def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, monkeypatch):
+    from ui import rerun as ui_rerun
+
+    asked = []
+    monkeypatch.setattr(ui_rerun, "submit_repair",
+                        lambda q, parent, rule, **kw: asked.append((rule, kw)))
+    at = diagnose()
+    [button] = keys(at, "repair:")
+    stem = button.split(":", 1)[1]
+    budget, seeds = at.number_input(key=f"repair_budget:{stem}"), at.number_input(key=f"repair_seeds:{stem}")
+    assert (budget.value, budget.min, budget.max) == (4, 1, 7)
+    assert (seeds.value, seeds.min, seeds.max) == (1, 1, 3)
+    budget.set_value(2)
+    seeds.set_value(3)
+    ok(at.run())
+    at.button(key=button).click()
+    ok(at.run())
+    assert asked == [(PARENT, {"budget": 2, "seeds": 3})]
+
+
+def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):
+    q = JobQueue(runs_root)
+    broken = q.submit("no_such_module_here", [], run_dir=runs_root / "broken", kind="rerun",
+                      label="re-run broken: lr=1")
+    deadline = time.monotonic() + 30
+    while q.get(broken.id).error == "":
+        assert time.monotonic() < deadline, q.get(broken.id)
+        time.sleep(0.2)
+    submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"epochs": 400})
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.switch_page("ui/pages/jobs.py")
+    ok(at.run())
+    at.radio(key="lang").set_value("zh")
+    ok(at.run())
+    page = texts(at)
+    assert f"重新运行 {PARENT}: epochs=400" in page and "重新运行 broken: lr=1" in page
+    assert "re-run " not in page
+    [error] = [e.value for e in at.error]
+    assert error.startswith("错误: process ended before the run finished")  # the child's words kept

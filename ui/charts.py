@@ -97,13 +97,32 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
                         name=_label(canonical, spec, run))
     for number, f in findings:
         _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang)
-    all_positive = all((s.dropna() > 0).all() for s in series.values())
     fig.update_layout(
         title=t(f"chart_{spec.id}", lang), height=320, margin=dict(l=10, r=10, t=50, b=10),
         legend=dict(orientation="h", y=-0.2), xaxis_title=t("step", lang),
-        yaxis_type="log" if spec.log_y and all_positive else "linear",
     )
+    fig.update_yaxes(**y_axis(series.values(), spec.log_y))
     return fig
+
+
+def y_axis(series: Iterable[pd.Series], log_y: bool) -> dict:
+    """The y axis of a chart: log only where the curves span a decade or more, with readable
+    ticks. Plotly's own log ticks label the minor 2× and 5× ticks with a bare "2", "5" over a
+    narrow range (a constant lr of 0.001 shows "2 5 2 5"), so the ticks are chosen here."""
+    values = np.concatenate([s.to_numpy(dtype=np.float64) for s in series] or [np.empty(0)])
+    values = values[np.isfinite(values)]
+    if not log_y or not len(values) or (values <= 0).any():
+        return dict(type="linear")
+    lo, hi = float(values.min()), float(values.max())
+    decades = math.log10(hi / lo)
+    if decades < 1:  # constant or nearly so: a linear axis reads the value directly
+        return dict(type="linear", exponentformat="e")
+    if decades >= 2:  # at least two whole decades in view: one tick each, as powers of ten
+        return dict(type="log", dtick=1, exponentformat="power")
+    # One to two decades: 1, 2 and 5 of each decade, every one written out.
+    ticks = [m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             for m in (1, 2, 5) if lo <= m * 10.0 ** k <= hi]
+    return dict(type="log", tickvals=ticks, tickformat=".0e")
 
 
 def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Evidence], lang: str) -> None:

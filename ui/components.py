@@ -192,11 +192,21 @@ def _repair(f: Finding, target: rerun.Target, lang: str) -> None:
     """"Fix this for me" on the fix-first finding, and the repair's attempts as they come."""
     job, record = rerun.repair_of(target.path, f.rule_id)
     busy = job is not None and job.state not in FINISHED
-    if st.button(t("fix_for_me", lang), key=f"repair:{target.key}:{f.rule_id}", icon="🛠️",
+    stem = f"{target.key}:{f.rule_id}"
+    button_col, budget_col, seeds_col = st.columns([2, 1, 1], vertical_alignment="bottom")
+    lo, hi = rerun.REPAIR_BUDGET_RANGE
+    budget = budget_col.number_input(t("repair_budget", lang), min_value=lo, max_value=hi, step=1,
+                                     value=rerun.REPAIR_BUDGET, key=f"repair_budget:{stem}",
+                                     disabled=busy, help=t("repair_budget_help", lang))
+    lo, hi = rerun.REPAIR_SEEDS_RANGE
+    seeds = seeds_col.number_input(t("repair_seeds", lang), min_value=lo, max_value=hi, step=1,
+                                   value=rerun.REPAIR_SEEDS, key=f"repair_seeds:{stem}",
+                                   disabled=busy, help=t("repair_seeds_help", lang))
+    if button_col.button(t("fix_for_me", lang), key=f"repair:{stem}", icon="🛠️",
                  type="primary", disabled=busy,
-                 help=t("fix_for_me_help", lang, n=rerun.REPAIR_BUDGET)):
+                 help=t("fix_for_me_help", lang, n=int(budget))):
         try:
-            rerun.start_repair(target, f.rule_id)
+            rerun.start_repair(target, f.rule_id, budget=int(budget), seeds=int(seeds))
         except (OSError, RerunError) as e:
             st.error(t("rerun_failed", lang, msg=e), icon="🚫")
             return

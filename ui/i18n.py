@@ -196,6 +196,20 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "按顺序尝试该问题的解决办法，每个办法重新运行一次（最多 {n} 个），第一个解决问题的办法出现时停止。",
     },
     "repair_title": {"en": "Auto-repair", "zh": "自动修复"},
+    "repair_budget": {"en": "Max remedies", "zh": "最多尝试办法数"},
+    "repair_budget_help": {
+        "en": "How many of the remedies to try at most, one re-run each.",
+        "zh": "最多尝试多少个解决办法，每个办法重新运行一次。",
+    },
+    "repair_seeds": {"en": "Seeds each", "zh": "每个办法的种子数"},
+    "repair_seeds_help": {
+        "en": "Random seeds to train per remedy: more seeds separate a real fix from seed noise, "
+        "at that many times the training.",
+        "zh": "每个解决办法训练的随机种子数：种子越多越能区分真正的修复与随机波动，训练量也成倍增加。",
+    },
+    "job_error": {"en": "Error", "zh": "错误"},
+    "job_label_rerun": {"en": "re-run {rest}", "zh": "重新运行 {rest}"},
+    "job_label_repair": {"en": "auto-repair {rest}", "zh": "自动修复 {rest}"},
     "repair_queued": {"en": "Queued: starts when a job slot is free.", "zh": "已排队：有空闲任务位时开始。"},
     "repair_running": {"en": "Trying remedies: {step} of {total} trainings done.", "zh": "正在尝试解决办法：已完成 {step}/{total} 次训练。"},
     "repair_fixed": {"en": "Fixed by **{action}** → `{child}`", "zh": "已由 **{action}** 修复 → `{child}`"},

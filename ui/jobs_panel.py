@@ -63,13 +63,13 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
     with st.container(border=True):
         head, button = st.columns([6, 1], vertical_alignment="center")
         age = time.strftime("%H:%M:%S", time.localtime(job.created))
-        head.markdown(f"{STATE_ICON.get(job.state, '')} **{job.label or job.id}** · "
+        head.markdown(f"{STATE_ICON.get(job.state, '')} **{job_label(job, lang)}** · "
                       f"{components.state_label(job.state, lang)} · {age}")
         if job.state not in FINISHED:
             button.button(t("cancel", lang), key=f"cancel:{job.id}", icon="✖️",
                           on_click=q.cancel, args=(job.id,))
-        if job.error:
-            st.error(job.error, icon="🚫")
+        if job.error:  # the child's own words (English), under a label in the UI's language
+            st.error(f"{t('job_error', lang)}: {job.error}", icon="🚫")
         if job.kind == "repair":
             components.repair_status(job, read_repair(job.run_dir), lang, job.id)
             current = (read_repair(job.run_dir) or {}).get("current")
@@ -84,6 +84,19 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
                          query_params={"run": Path(job.run_dir).name})
         with st.expander(t("log", lang)):
             st.code(job.log_tail() or "—", language="text")
+
+
+# The back-end's English label prefixes (trainers.rerun / trainers.repair) -> i18n keys.
+_LABEL_PREFIXES = {"re-run ": "job_label_rerun", "auto-repair ": "job_label_repair"}
+
+
+def job_label(job: Job, lang: str) -> str:
+    """The job's label with its kind worded in `lang`; names and changes stay as they are."""
+    label = job.label or job.id
+    for prefix, key in _LABEL_PREFIXES.items():
+        if label.startswith(prefix):
+            return t(key, lang, rest=label[len(prefix):])
+    return label
 
 
 def _parents(run_dir: str) -> list[str]:

@@ -26,6 +26,9 @@ from trainers.rerun import RerunError, can_rerun, parent_config, submit_rerun
 from ui import sources
 
 REPAIR_BUDGET = 4  # remedies an auto-repair may train (back-end default)
+REPAIR_BUDGET_RANGE = (1, 7)  # what the UI lets the user pick
+REPAIR_SEEDS = 1  # seeds per tried remedy (back-end default)
+REPAIR_SEEDS_RANGE = (1, 3)
 NOOP = "noop"  # `blocked()`: the change leaves the config as it is
 # Run states (a job's, else the trainer's status.json): finished with curves a verdict can use,
 # and finished at all. Anything else (queued, running, None = not started) is still to come.
@@ -43,10 +46,10 @@ class Target:
     reason: str = ""  # one line, when not ok ("" for an upload: the UI words that case itself)
 
 
-def target(run: RunData, key: str) -> Target:
+def target(run: RunData, key: str, lang: str = "en") -> Target:
     if not run.path:
         return Target("", key, False)
-    ok, reason = can_rerun(run.path)
+    ok, reason = can_rerun(run.path, lang)
     return Target(str(Path(run.path).resolve()), key, ok, reason)
 
 
@@ -79,8 +82,11 @@ def submit_remedy(t: Target, remedy: Remedy) -> Job:
 
 
 # ---- auto-repair -----------------------------------------------------------------------------
-def start_repair(t: Target, rule_id: str) -> Job:
-    return submit_repair(queue(), t.path, rule_id, budget=REPAIR_BUDGET, seeds=1)
+def start_repair(t: Target, rule_id: str, budget: int = REPAIR_BUDGET,
+                 seeds: int = REPAIR_SEEDS) -> Job:
+    budget = min(max(int(budget), REPAIR_BUDGET_RANGE[0]), REPAIR_BUDGET_RANGE[1])
+    seeds = min(max(int(seeds), REPAIR_SEEDS_RANGE[0]), REPAIR_SEEDS_RANGE[1])
+    return submit_repair(queue(), t.path, rule_id, budget=budget, seeds=seeds)
 
 
 def repair_of(path: str, rule_id: str) -> tuple[Job | None, dict[str, Any] | None]:

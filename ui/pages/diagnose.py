@@ -33,7 +33,7 @@ def show_run(chosen: picker.Chosen, lang: str) -> None:
     components.health_summary(report, lang)
     mapping.panel(chosen.run, mapped, chosen.key, lang)
     components.curves(mapped, report, lang, chosen.key)
-    components.findings(report, lang, rerun.target(chosen.run, chosen.key))
+    components.findings(report, lang, rerun.target(chosen.run, chosen.key, lang))
     components.export_buttons(mapped, report, lang, chosen.key)
 
 
