@@ -90,7 +90,7 @@ def _h(name: str, **o: Any) -> Cell:
 # Logging as in trainers/scenarios.py (short runs); SPARSE cells keep the trainer's defaults
 # (every 50 steps: ~10 train points for a 20-epoch digits run) to check the rules cope.
 DENSE = dict(log_every=10, hist_every=50)
-SPARSE = dict(log_every=50, hist_every=100)
+SPARSE = dict(log_every=50, hist_every=100, min_loss_points=0)
 # Shared fault recipes (see trainers/scenarios.py for why each provokes its problem).
 OVERFIT = dict(width=256, epochs=80, log_every=5, hist_every=50)
 OSC = dict(activation="tanh", optimizer="sgd", momentum=0.9, epochs=20, log_every=5,

@@ -82,3 +82,16 @@ def test_split_is_fixed_and_seed_drives_only_noise_and_order():
     changed = (small.y_train != a.y_train[:100]).float().mean().item()
     assert 0.3 < changed < 0.6  # half re-drawn, a tenth of those land on the true class
     assert load_data(TrainConfig(model="cnn")).input_shape == (1, 8, 8)
+
+
+def test_short_runs_still_log_enough_loss_points(tmp_path):
+    # 3 epochs of digits = 69 steps: log_every=100 alone would leave train/loss one point.
+    dense = train(TrainConfig(epochs=3, hist_every=0), tmp_path, progress=False).history
+    steps = [s for s, _ in dense.scalars["train/loss"]]
+    assert len(steps) >= 30 and steps[:3] == [0, 2, 4]
+    assert len(dense.scalars["train/acc"]) == len(dense.scalars["opt/lr"]) == len(steps)
+    # the instruments keep their own cadence (step 0 only here)
+    assert [s for s, _ in dense.scalars["grad_norm/total"]] == [0]
+    sparse = train(TrainConfig(epochs=3, hist_every=0, min_loss_points=0), tmp_path,
+                   progress=False).history
+    assert [s for s, _ in sparse.scalars["train/loss"]] == [0]

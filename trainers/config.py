@@ -56,6 +56,10 @@ class TrainConfig:
     # (benchmarks/hooks_overhead.py); short runs want denser logs (scenarios use 10 / 50).
     log_every: int = 100  # step scalars and instruments every N steps
     hist_every: int = 1000  # histograms every N steps; 0 = off
+    # A short run at log_every=100 would leave the loss curve a handful of points, too few to
+    # judge: the loop's own cheap scalars (train/loss, train/acc, opt/lr) are written at least
+    # this many times per run (the instruments keep log_every). 0 = only every log_every steps.
+    min_loss_points: int = 30
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -83,6 +87,7 @@ class TrainConfig:
         yield "seed", 0 <= self.seed < 2**32, "must be in [0, 2**32)"
         yield "log_every", self.log_every >= 1, "must be >= 1"
         yield "hist_every", self.hist_every >= 0, "must be >= 0 (0 = off)"
+        yield "min_loss_points", self.min_loss_points >= 0, "must be >= 0 (0 = off)"
 
     # ---- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

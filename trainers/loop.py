@@ -107,6 +107,9 @@ def train(config: TrainConfig, out_dir: str | os.PathLike, *, progress: bool = T
         for tag, value in values.items():
             history.scalars.setdefault(tag, []).append((step, value))
 
+    scalar_every = config.log_every  # the loop's own scalars: denser on short runs
+    if config.min_loss_points:
+        scalar_every = min(scalar_every, max(1, status["total_steps"] // config.min_loss_points))
     bar = tqdm(total=status["total_steps"], disable=not progress, file=sys.stderr,
                unit="step", desc=run_name or "train", leave=False)
     step, state, bad_epochs = 0, "done", 0
@@ -138,7 +141,7 @@ def train(config: TrainConfig, out_dir: str | os.PathLike, *, progress: bool = T
                 loss_sum += loss.detach() * len(y)
                 correct += hits
                 logged = None
-                if step % config.log_every == 0:  # written in the instruments' event
+                if step % scalar_every == 0:  # in the instruments' event on their steps
                     logged = {"train/loss": loss_value, "train/acc": hits.item() / len(y), "opt/lr": lr}
                 inst.after_step(step, logged)
                 step += 1
