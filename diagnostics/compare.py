@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagnostics.model import Report
-from diagnostics.remedies import STAGE, rule_title
+from diagnostics.model import Report, plain_number
+from diagnostics.remedies import STAGE, display_title
 from diagnostics.rundata import RunData
 from diagnostics.signals import finite
 
@@ -76,9 +76,9 @@ class SeedResult:
     has_finding: bool  # the compared problem is among them
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run": self.run, "seed": self.seed, "value": _plain(self.value),
-                "best_val_loss": _plain(self.best_val_loss),
-                "final_val_acc": _plain(self.final_val_acc), "findings": list(self.findings),
+        return {"run": self.run, "seed": self.seed, "value": plain_number(self.value),
+                "best_val_loss": plain_number(self.best_val_loss),
+                "final_val_acc": plain_number(self.final_val_acc), "findings": list(self.findings),
                 "has_finding": self.has_finding}
 
 
@@ -109,8 +109,8 @@ class Comparison:
         return {"rule": self.rule_id, "verdict": self.verdict, "reason": dict(self.reason),
                 "metric": self.metric, "parent": [s.to_dict() for s in self.parent],
                 "child": [s.to_dict() for s in self.child],
-                "parent_mean": _plain(self.parent_mean), "child_mean": _plain(self.child_mean),
-                "spread": _plain(self.spread), "provisional": self.provisional,
+                "parent_mean": plain_number(self.parent_mean), "child_mean": plain_number(self.child_mean),
+                "spread": plain_number(self.spread), "provisional": self.provisional,
                 "config_diff": {k: list(v) for k, v in self.config_diff.items()},
                 "new_findings": list(self.new_findings),
                 "cleared_findings": list(self.cleared_findings)}
@@ -155,7 +155,7 @@ def compare(parents: Sequence[RunData], children: Sequence[RunData], rule_id: st
         verdict, why = NO_CHANGE, NO_CHANGE
     reason = {}
     for lang in ("en", "zh"):
-        line = REASONS[why][lang].format(title=_title(rule_id, lang), **nums)
+        line = REASONS[why][lang].format(title=display_title(rule_id, lang), **nums)
         if n_par == 0 and verdict != WORSE:
             line += REASONS["not_in_parent"][lang]
         if provisional:
@@ -266,18 +266,6 @@ def _majority(side: Sequence[SeedResult]) -> list[str]:
     return [r for r, n in counts.items() if n * 2 > len(side)]
 
 
-def _title(rule_id: str, lang: str) -> str:
-    try:
-        return rule_title(rule_id, lang)
-    except KeyError:
-        return rule_id
-
 
 def _fmt(x: float) -> str:
-    return f"{x:.4f}" if math.isfinite(x) else ("inf" if x > 0 else "-inf")
-
-
-def _plain(x: float | None) -> float | str | None:
-    if x is None:
-        return None
-    return float(x) if math.isfinite(x) else _fmt(x)
+    return f"{x:.4f}"  # inf, -inf and nan spell themselves

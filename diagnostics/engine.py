@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from diagnostics import tags
 from diagnostics.model import Finding, NotAssessed, Report
-from diagnostics.remedies import DIAGNOSIS_ORDER, LANGS, STAGE, remedies_for, rule_title
+from diagnostics.remedies import DIAGNOSIS_ORDER, LANGS, STAGE, display_title, remedies_for
 from diagnostics.rules import RULES, Rule
 from diagnostics.rules.base import text
 from diagnostics.rundata import RunData
@@ -119,20 +119,14 @@ def _apply_interactions(outcomes: dict, lang: str) -> dict:
         if earlier:
             first = min(earlier, key=lambda f: _rank(f.rule_id))
             out[rid] = NotAssessed(rule_id=rid, reason=text(BROKEN, lang).format(
-                cause=_name(first.rule_id, lang), onset=first.onset_step))
+                cause=display_title(first.rule_id, lang), onset=first.onset_step))
             continue
         causes = [cid for cid in EXPLAINED_BY.get(rid, ()) if cid in found]
         if causes:
             out[rid] = NotAssessed(rule_id=rid, reason=text(EXPLAINED, lang).format(
-                cause=", ".join(_name(c, lang) for c in causes)))
+                cause=", ".join(display_title(c, lang) for c in causes)))
     return out
 
-
-def _name(rule_id: str, lang: str) -> str:
-    try:
-        return rule_title(rule_id, lang)
-    except KeyError:
-        return rule_id
 
 
 def _rank(rule_id: str) -> int:

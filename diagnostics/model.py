@@ -36,9 +36,9 @@ class Evidence:
             "tag": self.tag,
             "steps": list(self.steps),
             "statistic": self.statistic,
-            "value": _plain(self.value),
-            "threshold": _plain(self.threshold),
-            "marks": {k: _plain(v) for k, v in self.marks.items()},
+            "value": plain_number(self.value),
+            "threshold": plain_number(self.threshold),
+            "marks": {k: plain_number(v) for k, v in self.marks.items()},
         }
 
 
@@ -127,7 +127,7 @@ class Report:
         }
 
 
-def _plain(x: float) -> float | str | None:
+def plain_number(x: float | None) -> float | str | None:
     """JSON has no NaN/inf: spell them out so the output stays valid JSON."""
     try:
         f = float(x)

@@ -111,6 +111,15 @@ def rule_title(rule_id: str, lang: str = "en") -> str:
     return _TITLES[_rule(rule_id)][_lang(lang)]
 
 
+def display_title(rule_id: str, lang: str = "en") -> str:
+    """The rule's title, or its id for a rule outside the catalogue (a user's own) or a
+    language the catalogue lacks: a label to show, never a reason to fail a report."""
+    try:
+        return rule_title(rule_id, lang)
+    except (KeyError, ValueError):
+        return rule_id
+
+
 def stage_name(stage: int, lang: str = "en") -> str:
     return STAGE_NAMES[stage][_lang(lang)]
 

@@ -9,7 +9,7 @@ import json
 import re
 
 from diagnostics.model import Evidence, Finding, Remedy, Report
-from diagnostics.remedies import rule_title
+from diagnostics.remedies import display_title
 from diagnostics.rules.base import fmt
 
 LABELS = {
@@ -74,10 +74,10 @@ def text(report: Report) -> str:
         out += ["", f"{label('not_assessed', lang)}:"]
         for na in report.not_assessed:
             log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"  - {_title(na.rule_id, lang)}: {na.reason}{log}")
+            out.append(f"  - {display_title(na.rule_id, lang)}: {na.reason}{log}")
     if report.passed:
         out += ["", f"{label('passed', lang)}: "
-                    + ", ".join(_title(r, lang) for r in report.passed)]
+                    + ", ".join(display_title(r, lang) for r in report.passed)]
     return "\n".join(out)
 
 
@@ -98,10 +98,10 @@ def markdown(report: Report, lang: str | None = None) -> str:
         out += ["", f"## {label('not_assessed', lang)}", ""]
         for na in report.not_assessed:
             log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"- **{_title(na.rule_id, lang)}**: {na.reason}{log}")
+            out.append(f"- **{display_title(na.rule_id, lang)}**: {na.reason}{log}")
     if report.passed:
         out += ["", f"## {label('passed', lang)}", ""]
-        out += [f"- {_title(r, lang)}" for r in report.passed]
+        out += [f"- {display_title(r, lang)}" for r in report.passed]
     return "\n".join(out) + "\n"
 
 
@@ -129,9 +129,3 @@ def _remedy_md(i: int, r: Remedy, lang: str) -> list[str]:
 def _longest_backticks(code: str) -> int:
     return max((len(m) for m in re.findall(r"`+", code)), default=0)
 
-
-def _title(rule_id: str, lang: str) -> str:
-    try:
-        return rule_title(rule_id, lang)
-    except (KeyError, ValueError):
-        return rule_id

@@ -1,42 +1,19 @@
 """The app served by `streamlit run` and driven in a real headless Chromium."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.ui_fixtures import UPLOAD_LOGS, CHROMIUM, CHROMIUM_ARGS, REPO, served_app, zip_dir
+from tests.ui_fixtures import (ARTIFACTS, UPLOAD_LOGS, browser, need_chromium,  # noqa: F401
+                               served_app, zip_dir)
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = REPO / "test-artifacts"
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    if os.environ.get("RUN_DOCTOR_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason + " and RUN_DOCTOR_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def app_url():
-    _need_chromium()
+    need_chromium()
     with served_app() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_upload_zipped_logdir_shows_findings_and_charts(app_url, browser, tmp_path):

@@ -3,27 +3,15 @@ in the background and its comparison with the parent (the verdict) appears by it
 the page's timed fragments rather than by the test."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.ui_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, served_app
+from tests.ui_fixtures import ARTIFACTS, browser, need_chromium, served_app  # noqa: F401
 from trainers.jobs import JobQueue
 from ui import sources
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = REPO / "test-artifacts"
 PARENT = "lr_oscillation"
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    if os.environ.get("RUN_DOCTOR_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason + " and RUN_DOCTOR_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +26,9 @@ def runs_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(runs_root):
-    _need_chromium()
+    need_chromium()
     with served_app(env={sources.RUNS_ENV: str(runs_root)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(), reason="no sample_runs/")

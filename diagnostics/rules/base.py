@@ -120,6 +120,14 @@ def too_few(rule_id: str, tag: str, n: int, need: int, to_log: Mapping[str, str]
     )
 
 
+def judgeable_loss(rule_id: str, tag: str, series, need: int, to_log: Mapping[str, str],
+                   lang: str) -> NotAssessed | None:
+    """Why a loss curve cannot be judged (too few points, or unusable for ratios); else None."""
+    if len(series) < need:
+        return too_few(rule_id, tag, len(series), need, to_log, lang)
+    return unusable_loss(rule_id, tag, series, lang)
+
+
 def unusable_loss(rule_id: str, tag: str, series, lang: str, *,
                   need_start: bool = True) -> NotAssessed | None:
     """Why a loss curve cannot be judged by ratio-based rules, as a NotAssessed; else None.

@@ -109,12 +109,17 @@ def _all_dead() -> RunData:
     return _with_dead("negative_bias", {"act1": 0.9, "act2": 1.0, "act3": 1.0}, 2.30)
 
 
-def _histograms_only() -> RunData:
+def _from_histograms(name: str, loss: float, zero_mass: float) -> RunData:
+    """A flat train loss and two layers' activation histograms with `zero_mass` at <= 0."""
     ts = curves.train_steps()
-    run = SyntheticRun("hist_dead").scalar("train/loss", ts, np.full(len(ts), 2.3))
+    run = SyntheticRun(name).scalar("train/loss", ts, np.full(len(ts), loss))
     for layer in ("act1", "act2"):
-        curves.relu_histogram(run, f"act/{layer}", ts[::4], zero_mass=0.98)
+        curves.relu_histogram(run, f"act/{layer}", ts[::4], zero_mass=zero_mass)
     return run.build()
+
+
+def _histograms_only() -> RunData:
+    return _from_histograms("hist_dead", 2.3, zero_mass=0.98)
 
 
 def _some_dead_but_learning() -> RunData:
@@ -127,11 +132,7 @@ def _healthy() -> RunData:
 
 def _stalled_but_alive() -> RunData:
     # Underfitting for another reason: units are alive.
-    ts = curves.train_steps()
-    run = SyntheticRun("alive").scalar("train/loss", ts, np.full(len(ts), 2.0))
-    for layer in ("act1", "act2"):
-        curves.relu_histogram(run, f"act/{layer}", ts[::4], zero_mass=0.5)
-    return run.build()
+    return _from_histograms("alive", 2.0, zero_mass=0.5)
 
 
 EXAMPLES = Examples(fires=(_all_dead, _histograms_only),

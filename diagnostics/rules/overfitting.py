@@ -39,8 +39,7 @@ import numpy as np
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, text, too_few,
-                                     unusable_loss)
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, judgeable_loss, text
 from diagnostics.rundata import RunData
 
 ID = "overfitting"
@@ -74,11 +73,9 @@ class Thresholds:
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
     val = sig.finite(run.scalar("val/loss"))
     train = sig.finite(run.scalar("train/loss"))
-    if len(val) < th.min_val_points:
-        return too_few(ID, "val/loss", len(val), th.min_val_points, TO_LOG, lang)
-    unusable = unusable_loss(ID, "val/loss", val, lang)
-    if unusable:
-        return unusable
+    problem = judgeable_loss(ID, "val/loss", val, th.min_val_points, TO_LOG, lang)
+    if problem:
+        return problem
     smooth_val = sig.smooth(val, 3)
     i_min = int(np.argmin(smooth_val.to_numpy()))
     onset = int(smooth_val.index[i_min])
@@ -215,15 +212,20 @@ def _patience_but_trained_on() -> RunData:
     return _stopped_run(epochs=20, patience=3, name="patience_ignored")
 
 
-def _u_shaped_with_acc() -> RunData:
-    # Memorising noisy labels: val/acc falls from 0.86 to 0.72 as val/loss climbs.
-    run = SyntheticRun("overfit_acc")
-    built = _u_shaped_val()
+def _with_val_acc(name: str, losses: RunData, acc) -> RunData:
+    """`losses`' train and val loss curves, plus val/acc from `acc(val_steps)`."""
+    run = SyntheticRun(name)
     for tag in ("train/loss", "val/loss"):
-        series = built.scalar(tag)
+        series = losses.scalar(tag)
         run.scalar(tag, series.index, series.to_numpy())
     vs = curves.val_steps()
-    return run.scalar("val/acc", vs, 0.72 + 0.14 * np.exp(-np.maximum(vs - 100, 0) / 80)).build()
+    return run.scalar("val/acc", vs, acc(vs)).build()
+
+
+def _u_shaped_with_acc() -> RunData:
+    # Memorising noisy labels: val/acc falls from 0.86 to 0.72 as val/loss climbs.
+    return _with_val_acc("overfit_acc", _u_shaped_val(),
+                         lambda vs: 0.72 + 0.14 * np.exp(-np.maximum(vs - 100, 0) / 80))
 
 
 def _noise_at_floor() -> RunData:
@@ -241,13 +243,7 @@ def _noise_at_floor() -> RunData:
 
 def _perfect_val_acc() -> RunData:
     # A clean val-loss rise while every validation sample stays correctly classified.
-    run = SyntheticRun("perfect")
-    built = _late_rise()
-    for tag in ("train/loss", "val/loss"):
-        series = built.scalar(tag)
-        run.scalar(tag, series.index, series.to_numpy())
-    vs = curves.val_steps()
-    return run.scalar("val/acc", vs, np.ones(len(vs))).build()
+    return _with_val_acc("perfect", _late_rise(), lambda vs: np.ones(len(vs)))
 
 
 EXAMPLES = Examples(fires=(_u_shaped_val, _late_rise, _u_shaped_with_acc,

@@ -18,8 +18,7 @@ import numpy as np
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, text, too_few,
-                                     unusable_loss)
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, judgeable_loss, text
 from diagnostics.rundata import RunData
 
 ID = "underfitting"
@@ -44,11 +43,9 @@ class Thresholds:
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
     loss = sig.finite(run.scalar("train/loss"))
-    if len(loss) < th.min_points:
-        return too_few(ID, "train/loss", len(loss), th.min_points, TO_LOG, lang)
-    unusable = unusable_loss(ID, "train/loss", loss, lang)
-    if unusable:
-        return unusable
+    problem = judgeable_loss(ID, "train/loss", loss, th.min_points, TO_LOG, lang)
+    if problem:
+        return problem
     start, end = sig.start_level(loss), sig.end_level(loss)
     remaining = end / start
     if remaining < th.min_remaining:
