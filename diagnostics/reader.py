@@ -16,9 +16,12 @@ that go back (a resumed run) are kept as rows (`RunData.scalar` takes the last w
 
 Damage and the live-file rule: a bad file is reported in `errors` and skipped; the good ones
 still load. A file cut short (its last record incomplete) keeps its intact prefix and is
-reported as truncated -- unless it is the newest file of its folder and was modified within
-`Limits.live_seconds` (default 120 s): then it is taken to be still written (a live training
-run) and the incomplete tail is ignored quietly. Uploads are never live.
+reported as truncated -- unless it is the newest file of its folder, was modified within
+`Limits.live_seconds` (default 120 s), and its last intact event was written within
+`Limits.live_gap_seconds` of that modification: then a writer is taken to be still at it (a live
+training run) and the incomplete tail is ignored quietly. The wall-time check is what tells a
+live file from an old truncated one that was just copied or unpacked (fresh mtime, old
+events). Uploads are never live.
 
 Cache: each run folder's result is kept in an in-process LRU keyed by (path, size, mtime) of
 every file in it (plus config.json, the overrides and the live state), so re-opening an
@@ -57,6 +60,7 @@ class Limits:
     max_bytes: int = 2 * 1024**3  # event bytes read from a folder; bytes an archive may expand to
     max_files: int = 10_000  # event files in a folder; members of an archive
     live_seconds: float = 120.0  # a folder's newest file changed this recently may still grow
+    live_gap_seconds: float = 3600.0  # ...if its last event is this close to that change
 
 
 @dataclass
@@ -274,7 +278,7 @@ def _read_run(names, run_dir, files, overrides, limits, live, cache):
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-    value = _build_run(names, run_dir, files, stats, is_live, overrides)
+    value = _build_run(names, run_dir, files, stats, is_live, overrides, limits)
     if cache:
         _remember(key, value)
     return value
@@ -290,8 +294,9 @@ def _remember(key: tuple, value: tuple[RunData | None, list[FileProblem]]) -> No
             total -= rows(old)
 
 
-def _read_file(f: _File, size: int, live: bool) -> tuple[FileEvents | None, list[str]]:
-    """(events or None when the file is skipped, problems)."""
+def _read_file(f: _File, size: int, live_mtime_ns: int, limits: Limits) -> tuple[FileEvents | None, list[str]]:
+    """(events or None when the file is skipped, problems). `live_mtime_ns`: the mtime of a
+    file that may still be written (recent, newest of its folder), else 0."""
     if f.path.name.endswith(".profile-empty"):
         return None, ["profiler marker (*.profile-empty): holds no training data, skipped"]
     try:
@@ -303,6 +308,8 @@ def _read_file(f: _File, size: int, live: bool) -> tuple[FileEvents | None, list
     except OSError as err:
         return None, [f"cannot read: {err.strerror or err}"]
     notes = list(fe.problems)
+    # NaN (no wall time to judge by) compares False: such a file is not taken to be live
+    live = bool(live_mtime_ns) and live_mtime_ns / 1e9 - fe.last_wall_time < limits.live_gap_seconds
     if fe.tail and not live:
         notes.append(f"truncated: the last {fe.tail} bytes are an incomplete record "
                      f"(read the {fe.events} complete events before it)")
@@ -317,13 +324,13 @@ def _read_file(f: _File, size: int, live: bool) -> tuple[FileEvents | None, list
     return fe, notes
 
 
-def _build_run(names, run_dir, files, stats, is_live, overrides):
+def _build_run(names, run_dir, files, stats, is_live, overrides, limits):
     name, shown_dir = names
     parsed: list[tuple[_File, FileEvents]] = []
     errors: list[FileProblem] = []
     partial: list[FileProblem] = []
-    for f, (size, _), live in zip(files, stats, is_live):
-        fe, notes = _read_file(f, size, live)
+    for f, (size, mtime_ns), live in zip(files, stats, is_live):
+        fe, notes = _read_file(f, size, live and mtime_ns, limits)
         problems = [FileProblem(f.shown, n) for n in notes]
         errors.extend(problems)
         if fe is not None:

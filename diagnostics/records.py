@@ -61,6 +61,7 @@ class FileEvents:
     first_step: int | None = None
     hparams: dict[str, Any] | None = None
     tail: int = 0  # bytes of an incomplete record at the end of the file
+    last_wall_time: float = float("nan")  # of the last intact record: how recently it was written
     problems: tuple[str, ...] = ()  # damage that was skipped over
 
 
@@ -414,8 +415,16 @@ def decode(buf: bytes, name: str) -> FileEvents:
         first_step=min(firsts)[1] if firsts else None,
         hparams=slow.hparams,
         tail=tail,
+        last_wall_time=_wall_time(buf, int(starts[-1])) if starts.size else float("nan"),
         problems=tuple(problems),
     )
+
+
+def _wall_time(buf: bytes, start: int) -> float:
+    """An Event's wall_time: field 1, a double, which every writer serialises first."""
+    if buf[start : start + 1] == b"\x09" and len(buf) >= start + 9:
+        return float(np.frombuffer(buf, "<f8", 1, start + 1)[0])
+    return float("nan")
 
 
 def _hist_columns(hists: list[tuple[str, int, float, np.ndarray]]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ expectation column says, with the canonical loss/accuracy/lr tags found where pr
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,14 @@ def test_whole_corpus_merges_split_folders():
                      "truncated", "truncated"]
     total = sum(len(r.scalars) for r in result.runs)
     assert total == sum(_manifest().values())
+
+
+def test_truncated_real_files_are_reported_even_freshly_copied(tmp_path):
+    # A clean clone or a copied logdir gives old files a fresh mtime; their truncation still shows.
+    for rel in [r for r, (status, _, _) in EXPECTED.items() if status == "truncated"]:
+        copy = tmp_path / rel.replace("/", "__")
+        copy.mkdir()
+        shutil.copyfile(REALLOGS / rel, copy / Path(rel).name)  # copyfile: mtime is now
+        result = load(copy)
+        assert len(result.runs) == 1
+        assert [e.message.split(":")[0] for e in result.errors] == ["truncated"], rel

@@ -200,8 +200,9 @@ def _truncate(path: Path, cut: int, mtime: float) -> None:
 
 
 def test_live_file_tail_is_quiet_but_an_old_truncated_file_is_reported(tmp_path):
-    path = write_events(tmp_path, [(s, [simple("loss", float(s))]) for s in range(20)])
-    _truncate(path, 7, time.time())  # just modified: a writer is still at it
+    now = time.time()
+    path = write_events(tmp_path, [(s, [simple("loss", float(s))]) for s in range(20)], wall0=now - 20)
+    _truncate(path, 7, now)  # just modified, events just written: a writer is still at it
     result = load(tmp_path)
     assert result.errors == [] and len(result.runs[0].scalars) == 19
     _truncate(path, 0, OLD)  # the same bytes, but long untouched
@@ -211,9 +212,19 @@ def test_live_file_tail_is_quiet_but_an_old_truncated_file_is_reported(tmp_path)
     assert result.runs[0].problems == tuple(result.errors)
 
 
+def test_an_old_truncated_file_just_copied_is_still_reported(tmp_path):
+    # A fresh mtime alone (a copy, a clone, an unpacked archive) must not make old events live.
+    path = write_events(tmp_path, [(s, [simple("loss", float(s))]) for s in range(20)])  # 2023 wall times
+    _truncate(path, 7, time.time())
+    result = load(tmp_path)
+    assert len(result.runs[0].scalars) == 19
+    assert [e.message.split(":")[0] for e in result.errors] == ["truncated"]
+
+
 def test_only_the_newest_file_of_a_folder_can_be_live(tmp_path):
-    first = write_events(tmp_path, [(s, [simple("loss", 1.0)]) for s in range(5)], stamp=1)
-    write_events(tmp_path, [(s, [simple("loss", 2.0)]) for s in range(5, 9)], stamp=2)
+    now = time.time()
+    first = write_events(tmp_path, [(s, [simple("loss", 1.0)]) for s in range(5)], stamp=1, wall0=now)
+    write_events(tmp_path, [(s, [simple("loss", 2.0)]) for s in range(5, 9)], stamp=2, wall0=now)
     _truncate(first, 3, time.time())
     result = load(tmp_path)
     assert [e.message.split(":")[0] for e in result.errors] == ["truncated"]
