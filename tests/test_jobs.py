@@ -95,6 +95,25 @@ def test_cancelling_a_queued_job_never_starts_it(tmp_path, parent):
     assert queue.get(running.id).state == CANCELLED
 
 
+def test_the_queue_drains_with_nobody_polling(tmp_path, parent):
+    # A session queues three runs, one at a time, and goes away (the browser tab closed).
+    session = textwrap.dedent(f"""
+        from trainers.jobs import JobQueue
+        from trainers.rerun import submit_rerun
+        q = JobQueue({str(tmp_path)!r}, max_parallel=1)
+        for lr in (0.05, 0.02, 0.01):
+            submit_rerun(q, {str(parent)!r}, {{"lr": lr}})
+    """)
+    subprocess.run([sys.executable, "-c", session], cwd=REPO, check=True, timeout=60)
+    queue = JobQueue(tmp_path)
+    assert [j.state for j in queue.jobs()] == [RUNNING, QUEUED, QUEUED]
+    # Only reading the registry (jobs(), never poll()): each job starts the next as it ends.
+    wait_until(lambda: [j.state for j in queue.jobs()] == [DONE, DONE, DONE], timeout=60)
+    first, second, third = queue.jobs()
+    assert first.finished <= second.started and second.finished <= third.started  # one at a time
+    assert all(j.returncode == 0 and j.progress()["state"] == "done" for j in (first, second, third))
+
+
 def test_max_parallel_must_be_a_positive_integer(tmp_path):
     with pytest.raises(ValueError, match="max_parallel"):
         JobQueue(tmp_path, max_parallel=0)

@@ -6,7 +6,8 @@ take the other down), with stdout/stderr in `<run>/job.log`. The registry is pla
 `<root>/.jobs/`: one JSON per job, replaced atomically, changed only under an fcntl lock, so two
 UI sessions, or a UI restarted after a reboot, see the same queue. There is no daemon: whoever
 calls `JobQueue.poll()` (the UI's timed fragment, a CLI, a test) refreshes states and starts
-queued jobs while fewer than `max_parallel` run. The run folder stays the truth about the run:
+queued jobs while fewer than `max_parallel` run, and every job's own process does the same as
+it ends (`trainers.job_runner`), so the queue drains with nobody watching. The run folder stays the truth about the run:
 a finished process's outcome is read from the `status.json` the trainer wrote, so a job that
 died with nobody watching (kill -9, reboot) is still judged right by the next poll.
 
@@ -190,6 +191,15 @@ class JobQueue:
                     free -= jobs[i].state == RUNNING
             return jobs
 
+    def hand_off(self, job_id: str, returncode: int) -> list[Job]:
+        """Called by a job's own process as it ends (`trainers.job_runner`): settle that job,
+        then start queued jobs in the slot it frees, with nobody else polling."""
+        with self._locked():
+            job = self.get(job_id)
+            if job.state == RUNNING:
+                self._settle(replace(job, returncode=returncode))
+        return self.poll()
+
     def wait(self, job_id: str, timeout: float | None = None, every: float = 0.2) -> Job:
         """Poll until the job has finished (for CLIs and tests; the UI polls on a timer)."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -225,8 +235,10 @@ class JobQueue:
         try:
             Path(job.run_dir).mkdir(parents=True, exist_ok=True)
             with open(job.log_path, "ab") as log:
+                # The runner runs `python -m <module> <args>` in-process, then hands off.
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", job.module, *job.args], cwd=repo, env=env,
+                    [sys.executable, "-m", "trainers.job_runner", str(self.root.resolve()), job.id],
+                    cwd=repo, env=env,
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)
             # `with` closed our copy of the log handle: only the child holds it now.

@@ -99,7 +99,7 @@ def _job(path: str):
 def _live(path: str, parent: str, was: str | None, lang: str) -> None:
     q = rerun.active_queue()
     if q is not None:
-        q.poll()  # the UI pumps the queue: a queued re-run starts on this tick
+        q.poll()  # fresh states now (a job killed outright is settled only by a poll)
     now = rerun.run_state(path)
     if now != was and now in rerun.OVER:
         st.rerun()  # the whole page: the verdict replaces the live view

@@ -221,7 +221,7 @@ def _repair(f: Finding, target: rerun.Target, lang: str) -> None:
 def _repair_live(path: str, rule_id: str, lang: str, key: str) -> None:
     q = rerun.active_queue()
     if q is not None:
-        q.poll()  # the UI pumps the queue: nothing else starts the next attempt's job
+        q.poll()  # fresh states now (a job killed outright is settled only by a poll)
     job, record = rerun.repair_of(path, rule_id)
     if job is None or job.state in FINISHED:
         rerun.forget_family()  # the repair made children: show them in the lineage now

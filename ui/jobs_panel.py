@@ -1,6 +1,7 @@
-"""The Jobs page's parts and the sidebar's job count. There is no daemon: these timed fragments
-call `JobQueue.poll()`, which settles ended jobs and starts queued ones as slots free up. Every
-tick reads the queue from disk, so a restarted app, or a second tab, shows the same jobs.
+"""The Jobs page's parts and the sidebar's job count. There is no daemon: each job starts the
+next queued one as it ends, and these timed fragments call `JobQueue.poll()` too, which also
+settles jobs killed outright. Every tick reads the queue from disk, so a restarted app, or a
+second tab, shows the same jobs.
 """
 from __future__ import annotations
 
