@@ -76,6 +76,18 @@ _TITLES: dict[str, dict[str, str]] = {
     "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：test accuracy 不高"},
 }
 
+# The checks' names, for lists of what passed or could not be assessed: a title such as "The
+# loss diverges" next to a ✅ would read as if it did.
+_NAMES: dict[str, dict[str, str]] = {
+    "divergence": {"en": "Divergence", "zh": "发散"},
+    "exploding_gradient": {"en": "Exploding gradients", "zh": "梯度爆炸"},
+    "vanishing_gradient": {"en": "Vanishing gradients", "zh": "梯度消失"},
+    "dead_relu": {"en": "Dead ReLUs", "zh": "ReLU 神经元死亡"},
+    "lr_oscillation": {"en": "Learning-rate oscillation", "zh": "学习率过大导致震荡"},
+    "underfitting": {"en": "Underfitting", "zh": "欠拟合"},
+    "overfitting": {"en": "Overfitting", "zh": "过拟合"},
+}
+
 
 def _lang(lang: str) -> str:
     if lang not in LANGS:
@@ -111,11 +123,16 @@ def rule_title(rule_id: str, lang: str = "en") -> str:
     return _TITLES[_rule(rule_id)][_lang(lang)]
 
 
-def display_title(rule_id: str, lang: str = "en") -> str:
-    """The rule's title, or its id for a rule outside the catalogue (a user's own) or a
-    language the catalogue lacks: a label to show, never a reason to fail a report."""
+def check_name(rule_id: str, lang: str = "en") -> str:
+    """The check's short name ("Divergence"), where `rule_title` names the problem found."""
+    return _NAMES[_rule(rule_id)][_lang(lang)]
+
+
+def display_title(rule_id: str, lang: str = "en", *, short: bool = False) -> str:
+    """The rule's title (`short`: its check's name), or its id for a rule outside the catalogue
+    (a user's own) or a language the catalogue lacks: a label to show, never a reason to fail."""
     try:
-        return rule_title(rule_id, lang)
+        return check_name(rule_id, lang) if short else rule_title(rule_id, lang)
     except (KeyError, ValueError):
         return rule_id
 

@@ -74,10 +74,10 @@ def text(report: Report) -> str:
         out += ["", f"{label('not_assessed', lang)}:"]
         for na in report.not_assessed:
             log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"  - {display_title(na.rule_id, lang)}: {na.reason}{log}")
+            out.append(f"  - {display_title(na.rule_id, lang, short=True)}: {na.reason}{log}")
     if report.passed:
         out += ["", f"{label('passed', lang)}: "
-                    + ", ".join(display_title(r, lang) for r in report.passed)]
+                    + ", ".join(display_title(r, lang, short=True) for r in report.passed)]
     return "\n".join(out)
 
 
@@ -98,10 +98,10 @@ def markdown(report: Report, lang: str | None = None) -> str:
         out += ["", f"## {label('not_assessed', lang)}", ""]
         for na in report.not_assessed:
             log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"- **{display_title(na.rule_id, lang)}**: {na.reason}{log}")
+            out.append(f"- **{display_title(na.rule_id, lang, short=True)}**: {na.reason}{log}")
     if report.passed:
         out += ["", f"## {label('passed', lang)}", ""]
-        out += [f"- {display_title(r, lang)}" for r in report.passed]
+        out += [f"- {display_title(r, lang, short=True)}" for r in report.passed]
     return "\n".join(out) + "\n"
 
 

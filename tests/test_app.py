@@ -105,6 +105,10 @@ def test_correcting_the_tag_mapping_changes_the_diagnosis():
     page = texts(at)
     found = page.split("Problems found")[1].split("Looks fine")[0]
     assert rule_title("overfitting", "en") not in found
+    unknown = page.split("Could not assess")[1]
+    assert "Overfitting" in unknown and rule_title("overfitting", "en") not in unknown  # the check's name
+    fine = page.split("Looks fine")[1].split("Could not assess")[0]
+    assert "Divergence" in fine and rule_title("divergence", "en") not in fine  # not "The loss diverges"
     assert "Diagnosed with your corrected mapping" in page
     reset = next(b for b in at.button if b.key and b.key.startswith("map_reset:"))
     reset.click()

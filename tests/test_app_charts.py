@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from diagnostics.model import Evidence, Finding, Report, Severity
 from diagnostics.rules import curves
@@ -48,7 +49,9 @@ def test_a_threshold_that_is_not_a_level_is_not_drawn_as_one():
 
 def test_log_axes_have_readable_ticks_and_a_constant_is_linear():
     s = lambda *v: pd.Series(np.array(v, dtype=float))  # noqa: E731
-    assert charts.y_axis([s(1e-3, 1e-3, 1e-3)], log_y=True)["type"] == "linear"  # constant lr
+    flat = charts.y_axis([s(1e-3, 1e-3, 1e-3)], log_y=True)  # constant lr: framed around its value
+    assert flat["type"] == "linear" and flat["range"] == pytest.approx([5e-4, 1.5e-3])
+    assert charts.y_axis([s(0.0, 0.0)], log_y=False)["range"] == [-1.0, 1.0]
     assert charts.y_axis([s(1e-3, 5e-4)], log_y=True)["type"] == "linear"  # under a decade
     assert charts.y_axis([s(1e-3, 0.0)], log_y=True) == {"type": "linear"}  # not all positive
     assert charts.y_axis([s(1e-3, 1e-6)], log_y=False) == {"type": "linear"}

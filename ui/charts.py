@@ -111,11 +111,16 @@ def y_axis(series: Iterable[pd.Series], log_y: bool) -> dict:
     narrow range (a constant lr of 0.001 shows "2 5 2 5"), so the ticks are chosen here."""
     values = np.concatenate([s.to_numpy(dtype=np.float64) for s in series] or [np.empty(0)])
     values = values[np.isfinite(values)]
-    if not log_y or not len(values) or (values <= 0).any():
+    if not len(values):
         return dict(type="linear")
     lo, hi = float(values.min()), float(values.max())
+    if hi - lo <= 1e-9 * max(abs(hi), abs(lo)):  # constant (a fixed lr): plotly would centre
+        pad = abs(hi) * 0.5 or 1.0  # it in a ±1 range, so 0.001 would read as 0; frame it
+        return dict(type="linear", range=[lo - pad, hi + pad], exponentformat="e")
+    if not log_y or lo <= 0:
+        return dict(type="linear")
     decades = math.log10(hi / lo)
-    if decades < 1:  # constant or nearly so: a linear axis reads the value directly
+    if decades < 1:  # under a decade: a linear axis reads the values directly
         return dict(type="linear", exponentformat="e")
     if decades >= 2:  # at least two whole decades in view: one tick each, as powers of ten
         return dict(type="log", dtick=1, exponentformat="power")

@@ -72,12 +72,12 @@ def health_summary(report: Report, lang: str) -> None:
                     or t("none", lang))
     with fine:
         st.markdown(f"**{t('fine', lang)}**")
-        st.markdown("\n".join(f"- ✅ {display_title(r, lang)}" for r in report.passed) or t("none", lang))
+        st.markdown("\n".join(f"- ✅ {display_title(r, lang, short=True)}" for r in report.passed) or t("none", lang))
     with unknown:
         st.markdown(f"**{t('not_assessed', lang)}**")
         lines = []
         for na in report.not_assessed:
-            lines.append(f"- ❔ **{display_title(na.rule_id, lang)}**: {na.reason}")
+            lines.append(f"- ❔ **{display_title(na.rule_id, lang, short=True)}**: {na.reason}")
             if na.to_log:
                 lines.append(f"  - {t('to_log', lang, what=na.to_log)}")
         st.markdown("\n".join(lines) or t("none", lang))
