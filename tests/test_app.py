@@ -163,6 +163,50 @@ def test_server_runs_root_lists_only_its_own_folders(tmp_path, monkeypatch):
     assert "Health summary" in texts(at)
 
 
+def _log_steps(writer, steps) -> None:
+    for step in steps:
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+    writer.flush()
+
+
+def test_a_run_still_training_says_so_and_the_page_follows_it(tmp_path, monkeypatch):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from ui import watch
+
+    run = tmp_path / "live"
+    writer = SummaryWriter(str(run))
+    _log_steps(writer, range(10))
+    # our trainer's status of a run in progress; the pid is alive (this test's own process)
+    (run / "status.json").write_text(json.dumps({"state": "running", "epoch": 1, "epochs": 5,
+                                                 "pid": os.getpid()}))
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    at = start()
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    assert at.toggle(key="watch_server").value is True  # following is on by default
+    at.multiselect(key="pick_server").set_value(["live"])
+    ok(at.run())
+    assert "Still training (epoch 1 of 5)" in texts(at) and "· 10 points" in texts(at)
+
+    # What the timed watcher compares: it changes when the run grows or a new run appears.
+    seen = watch.state(tmp_path, ["live"])
+    assert watch.state(tmp_path, ["live"]) == seen  # nothing changed: no redraw
+    _log_steps(writer, range(10, 25))
+    grown = watch.state(tmp_path, ["live"])
+    assert grown != seen
+    other = SummaryWriter(str(tmp_path / "second"))
+    _log_steps(other, range(3))
+    assert watch.state(tmp_path, ["live"]) != grown
+    writer.close()
+    other.close()
+
+    (run / "status.json").write_text(json.dumps({"state": "done", "epoch": 5, "epochs": 5}))
+    ok(at.run())
+    assert "Still training" not in texts(at) and "· 25 points" in texts(at)
+    assert at.multiselect(key="pick_server").options == ["live", "second"]
+
+
 @needs_reallogs
 def test_every_real_log_renders_without_an_exception(monkeypatch):
     # Other people's logs (Keras, Lightning, TF1, SB3, truncated, LFS pointers...) as a runs root.

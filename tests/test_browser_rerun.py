@@ -1,6 +1,6 @@
 """Apply a remedy and re-run, in the served app and a real headless Chromium: the child trains
 in the background and its comparison with the parent (the verdict) appears by itself, driven by
-the page's timed fragments rather than by the test."""
+the page's timed fragments rather than by the test; and a run still being written redraws by itself."""
 from __future__ import annotations
 
 import pytest
@@ -55,4 +55,33 @@ def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
         page.wait_for_timeout(2500)  # charts settle; the sidebar job count ticks every 2 s
         page.screenshot(path=str(ARTIFACTS / "browser-rerun.png"), full_page=True)
     finally:
+        page.close()
+
+
+def test_the_page_follows_a_run_that_is_still_training(app_url, browser, runs_root):
+    # A user's own training writes into the runs folder while the page is open; nobody clicks.
+    from torch.utils.tensorboard import SummaryWriter
+
+    run = runs_root / "growing"
+    writer = SummaryWriter(str(run))
+    for step in range(10):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+    writer.flush()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        page.goto(app_url)
+        page.get_by_text("Runs folder on the server").click()
+        picker = page.locator('[data-testid="stMultiSelect"] input').first
+        picker.wait_for(timeout=15_000)
+        picker.click()
+        picker.fill("growing")
+        page.keyboard.press("Enter")
+        page.get_by_text("· 10 points").wait_for(timeout=30_000)
+        for step in range(10, 40):
+            writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+        writer.flush()
+        page.get_by_text("· 40 points").wait_for(timeout=20_000)  # redrawn by the watcher alone
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        writer.close()
         page.close()

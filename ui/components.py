@@ -20,7 +20,7 @@ from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
 from trainers.config import ConfigError
-from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job
+from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job, read_json, run_state
 from trainers.rerun import RerunError
 from ui import charts, export, rerun, shell, sources
 from ui.i18n import t
@@ -51,6 +51,13 @@ def run_header(run: RunData, lang: str) -> None:
     points = int(len(run.scalars)) + int(run.histograms[["tag", "step"]].drop_duplicates().shape[0])
     st.caption(t("run_meta", lang, writer=run.writer or t("unknown", lang), n=len(run.files),
                  points=f"{points:,}"))
+    # Only runs in the server's runs folder can still be training (an upload is a snapshot).
+    if run.path and Path(run.path).resolve().is_relative_to(sources.runs_root()) \
+            and run_state(run.path) == "running":
+        progress = read_json(Path(run.path) / "status.json") or {}
+        where = (t("run_where", lang, e=progress["epoch"], n=progress["epochs"])
+                 if isinstance(progress.get("epoch"), int) and progress.get("epochs") else "…")
+        st.info(t("run_training", lang, where=where), icon="⏳")
     for p in run.problems:
         st.warning(t("file_problem", lang, file=p.file, msg=p.message), icon="⚠️")
 

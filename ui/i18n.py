@@ -24,6 +24,12 @@ LABELS: dict[str, dict[str, str]] = {
     "pick_samples": {"en": "Sample runs", "zh": "示例运行"},
     "pick_server": {"en": "Runs in {root}", "zh": "{root} 中的运行"},
     "pick_upload": {"en": "Runs in the upload", "zh": "上传中的运行"},
+    "watch": {"en": "Follow new data", "zh": "跟随新数据"},
+    "watch_help": {"en": "Checks the folder every {s} s and redraws when a run grows or a new run appears.",
+                   "zh": "每 {s} 秒检查一次文件夹，运行有新数据或出现新运行时自动刷新。"},
+    "run_training": {"en": "Still training ({where}): what you see is what it has logged so far.",
+                     "zh": "仍在训练（{where}）：此处显示的是目前已记录的数据。"},
+    "run_where": {"en": "epoch {e} of {n}", "zh": "第 {e}/{n} 轮"},
     "no_samples": {
         "en": "No sample runs found in `{root}`. Generate them with `python -m trainers`.",
         "zh": "`{root}` 中没有示例运行。请用 `python -m trainers` 生成。",

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from diagnostics.rundata import RunData
-from ui import sources
+from ui import sources, watch
 from ui.i18n import t
 
 SOURCES = ("samples", "server", "upload")
@@ -32,6 +32,7 @@ class Picked:
     runs: list[Chosen] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line each, shown as errors
     skipped: list[str] = field(default_factory=list)  # files the reader skipped, shown as warnings
+    watch: tuple[Path, tuple[str, ...], str] | None = None  # (root, folders, state) to follow
 
 
 def show_example() -> None:
@@ -78,11 +79,13 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         st.info(t("no_samples" if source == "samples" else "no_server_runs", lang, root=root))
         return Picked()
     label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
-    picked_folders = st.multiselect(label, folders, key=f"pick_{source}")
+    picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}") if f in folders]
     picked = Picked()
-    for folder in picked_folders:
-        if folder not in folders:  # only what we listed ourselves; nothing typed in
-            continue
+    if source == "server" and st.toggle(t("watch", lang), value=True, key="watch_server",
+                                        help=t("watch_help", lang, s=f"{watch.EVERY_S:g}")):
+        # Taken before reading: a file that changes while we read triggers one more redraw.
+        picked.watch = (root, tuple(picked_folders), watch.state(root, picked_folders))
+    for folder in picked_folders:  # only what we listed ourselves; nothing typed in
         with st.spinner(t("loading", lang)):
             content, loaded = sources.load_folder(root, folder)
         if loaded.error:

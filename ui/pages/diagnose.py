@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import compare_view, components, diagnosis, mapping, picker, rerun
+from ui import compare_view, components, diagnosis, mapping, picker, rerun, watch
 from ui.i18n import current_lang, t
 
 
@@ -42,6 +42,8 @@ def main() -> None:
     st.title(f"🩺 {t('app_title', lang)}")
     st.caption(t("tagline", lang))
     picked = picker.sidebar(lang)
+    if picked.watch is not None:
+        watch.follow(*picked.watch)
     for message in picked.errors:
         st.error(message, icon="🚫")
     for message in picked.skipped:
