@@ -349,11 +349,14 @@ def _build_run(names, run_dir, files, stats, is_live, overrides, limits):
         [fe.source_writer for _, fe in parsed],
         set().union(*(fe.plugins | fe.kinds for _, fe in parsed)),
     )
+    mapping = tags.map_tags(tag_names)
+    derived = tags.derived_losses(scalars["tag"].cat.categories, mapping)  # loss totals never logged
     run = RunData(
         run=name,
         scalars=scalars,
         histograms=histograms,
-        tag_map=tags.map_tags(tag_names, overrides),
+        tag_map=tags.apply_overrides({**mapping, **{d: c for d, (c, _, _) in derived.items()}}, overrides),
+        derived={d: tuple(prefix + part for part in parts) for d, (_, prefix, parts) in derived.items()},
         config=config,
         writer=writer,
         files=tuple(f.shown for f, _ in parsed),

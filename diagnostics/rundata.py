@@ -66,6 +66,9 @@ class RunData:
     files: tuple[str, ...] = ()
     problems: tuple[FileProblem, ...] = ()  # partial reads (e.g. truncated tail)
     path: str = ""  # the run folder (or file) on disk
+    # Derived tags (no rows of their own): name -> the original tags summed, e.g. a loss total
+    # a writer logged only as components (tags.derived_losses). They sit in tag_map like any tag.
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     # ---- canonical access (what rules use) -------------------------------------------
     def originals_for(self, canonical: str) -> list[str]:
@@ -84,18 +87,27 @@ class RunData:
         run) the last write wins. When several original tags map to one canonical tag, the
         one with the most points is taken.
         """
-        originals = self.originals_for(canonical)
-        if not originals:
+        series = [self.original(o) for o in self.originals_for(canonical)]
+        if not series:
             return None
-        frames = [self.scalars[self.scalars["tag"] == o] for o in originals]
-        frame = max(frames, key=len)
-        if frame.empty:
-            return None
+        best = max(series, key=len)
+        return best.rename(canonical) if len(best) else None
+
+    def original(self, tag: str) -> pd.Series:
+        """The step-indexed series of one original (or derived) tag; empty when it has none.
+        A derived tag is the sum of its parts at the steps where all of them were logged."""
+        parts = self.derived.get(tag)
+        if parts:
+            aligned = pd.concat([self.original(p) for p in parts], axis=1, join="inner")
+            total = aligned.sum(axis=1, min_count=len(parts)).rename(tag)
+            total.index.name = "step"
+            return total
+        frame = self.scalars[self.scalars["tag"] == tag]
         frame = frame.sort_values("wall_time", kind="stable").drop_duplicates("step", keep="last")
         series = pd.Series(
             frame["value"].to_numpy(dtype=np.float64),
             index=frame["step"].to_numpy(dtype=np.int64),
-            name=canonical,
+            name=tag,
         ).sort_index(kind="stable")
         series.index.name = "step"
         return series
@@ -149,4 +161,6 @@ class RunData:
             hist = self.histograms.drop_duplicates(["tag", "step", "wall_time"])
             for tag, n in hist.groupby("tag", observed=True).size().items():
                 counts[tag] = counts.get(tag, 0) + int(n)
+        for tag in self.derived:
+            counts[tag] = len(self.original(tag))
         return {str(k): int(v) for k, v in sorted(counts.items())}

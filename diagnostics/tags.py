@@ -15,6 +15,10 @@ Choices (deliberate, see the tests):
   `total_loss`, SB3 `train/loss` = PPO's combined loss).
 - A bare `loss`/`accuracy` (Lightning custom names, tf.estimator's train dir) is the training
   side; `test` splits count as validation only when no `val`/`eval` split is logged.
+  Where a writer logs components but no total at all (YOLOv5; Mask2Former under Detectron2:
+  `loss_ce`, `loss_dice`, `loss_mask`), `derived_losses` offers their sum as a derived tag,
+  e.g. `train/box_loss+cls_loss+obj_loss` -> train/loss: those components are already
+  weighted by the writer, so their sum is the objective it minimises.
 - YOLOv5's `x/lr0` (first param group) is the learning rate; `x/lr1`, `x/lr2` stay unmapped.
 - Reinforcement-learning writers (`RL_WRITERS`): SB3's `train/loss` keeps its canonical name
   (it IS the tag's name, and the mapping is the reader's record of what was logged), but a
@@ -157,9 +161,39 @@ def apply_overrides(
     return out
 
 
+LOSS_TAGS = ("train/loss", "val/loss")
+
+# A loss component: the last part of a tag such as `train/box_loss` or `loss_dice`.
+_COMPONENT = re.compile(r"[a-z0-9]+_loss|loss_[a-z0-9]+", re.IGNORECASE)
+_NOT_COMPONENTS = {"total_loss", "epoch_loss", "batch_loss", "loss_total"}
+DERIVED_JOIN = "+"  # a derived tag's name: the components' shared prefix, then their names
+
+
+def derived_losses(
+    scalar_tags: Iterable[str], mapping: Mapping[str, str | None]
+) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """Loss totals a writer did not log: {derived tag: (canonical, prefix, components)}.
+
+    Components are unmapped scalar tags that share a prefix (`train/`, `val/`, or none) and
+    look like `<name>_loss` / `loss_<name>`; at least two are needed. Their side is what the
+    alias table makes of `<prefix>loss`, and only a loss canonical no tag holds is derived."""
+    held = {c for c in mapping.values() if c}
+    groups: dict[str, list[str]] = {}
+    for tag in sorted(set(scalar_tags)):
+        prefix, _, last = tag.rpartition("/")
+        if mapping.get(tag) is None and _COMPONENT.fullmatch(last) and last.lower() not in _NOT_COMPONENTS:
+            groups.setdefault(prefix + "/" if prefix else "", []).append(last)
+    out: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for prefix, parts in groups.items():
+        canonical = map_tags([prefix + "loss"])[prefix + "loss"]
+        if len(parts) >= 2 and canonical in LOSS_TAGS and canonical not in held:
+            out[prefix + DERIVED_JOIN.join(parts)] = (canonical, prefix, tuple(parts))
+            held.add(canonical)
+    return out
+
+
 # Writers whose "losses" are reinforcement-learning objectives (see the module docstring).
 RL_WRITERS = ("stable-baselines3", "ml-agents")
-LOSS_TAGS = ("train/loss", "val/loss")
 
 
 def default_losses(mapping: Mapping[str, str | None]) -> bool:

@@ -22,7 +22,9 @@ EXPECTED = {
     "Abdul-AA__Text-Generation-With-LSTM/lightning_logs/version_0/events.out.tfevents.1716735746.99c8c45923de.3769.0":
         ("run", "pytorch-lightning", {"train/loss": "train_loss", "val/loss": "val_loss"}),
     "AmelNozieres__Mushrooms_YOLOv5/runs/train/exp/events.out.tfevents.1612791497.amel-system.4684.0":
-        ("run", "yolov5", {"opt/lr": "x/lr0"}),
+        ("run", "yolov5", {"opt/lr": "x/lr0",  # no total logged: the components' sum, derived
+                           "train/loss": "train/box_loss+cls_loss+obj_loss",
+                           "val/loss": "val/box_loss+cls_loss+obj_loss"}),
     "AmritAmar__UnityMLAgents_MoveToGoal/results/MoveToGoalRandom/MoveToGoal/events.out.tfevents.1669173311.PerfectionV1.38700.0":
         ("run", "ml-agents", {"opt/lr": "Policy/Learning Rate"}),
     "CostaFernando__sentiment-with-deep-neural-networks-and-trax/model/eval/events.out.tfevents.1636895654.b02873cb9d21":

@@ -338,3 +338,30 @@ def test_hand_framed_records_empty_tag_and_bad_utf8(tmp_path):
     assert result.runs[0].scalars[["tag", "step", "value"]].to_numpy().tolist() == [["a", 3, 1.5], ["", 4, 2.0],
                                                                                   ["a", 5, 2.5]]
     assert [e.message for e in result.errors] == ["1 record(s) are not valid Event protobufs (skipped)"]
+
+
+def test_a_total_loss_logged_only_as_components_is_derived(tmp_path):
+    # YOLOv5's habit: weighted components per side, no total. The sum stands in for the loss.
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path / "exp"))
+    for epoch in range(6):
+        for side, scale in (("train", 1.0), ("val", 0.8)):
+            writer.add_scalar(f"{side}/box_loss", scale * 0.10 / (epoch + 1), epoch)
+            if epoch != 3 or side == "val":  # one missing point: the sum exists where all do
+                writer.add_scalar(f"{side}/obj_loss", scale * 0.05, epoch)
+        writer.add_scalar("x/lr0", 0.01, epoch)
+    writer.close()
+    run = load(tmp_path).runs[0]
+    assert len(run.scalars) == 6 * 4 - 1 + 6  # every event kept, no derived rows among them
+    total = run.scalar("train/loss")
+    assert run.originals_for("train/loss") == ["train/box_loss+obj_loss"]
+    assert list(total.index) == [0, 1, 2, 4, 5]
+    assert total.to_numpy() == pytest.approx([0.10 / (e + 1) + 0.05 for e in (0, 1, 2, 4, 5)])
+    assert run.scalar("val/loss").to_numpy() == pytest.approx([0.8 * (0.10 / (e + 1) + 0.05) for e in range(6)])
+    tags = {t["tag"]: t for t in inventory(str(tmp_path))["runs"][0]["tags"]}
+    assert tags["train/box_loss+obj_loss"] == {"tag": "train/box_loss+obj_loss", "canonical": "train/loss",
+                                               "points": 5}
+    assert tags["train/box_loss"]["canonical"] is None  # a component is still not the loss
+    # the user can say the sum is not their loss: then train/loss is simply not logged
+    assert load(tmp_path, tag_overrides={"train/box_loss+obj_loss": None}).runs[0].scalar("train/loss") is None

@@ -7,6 +7,7 @@ import importlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from diagnostics.model import Finding, NotAssessed
@@ -141,3 +142,17 @@ def test_no_oscillation_in_a_val_loss_still_falling_steeply():
     run = load(REALLOGS / "CostaFernando__sentiment-with-deep-neural-networks-and-trax").runs[0]
     assert len(run.scalar("val/loss")) == 11
     assert RULES["lr_oscillation"].run(run) is None
+
+
+def test_underfitting_says_when_the_loss_is_still_falling():
+    # A fine-tuned detector's loss: starts low, falls steadily, stopped while still learning.
+    ts = np.arange(30)
+    falling = SyntheticRun("still_learning").scalar("train/loss", ts, np.linspace(0.19, 0.136, 30)).build()
+    f = RULES["underfitting"].run(falling)
+    assert isinstance(f, Finding) and "still falling" in f.message
+    assert [e.statistic for e in f.evidence][1] == "fitted drop over the last quarter / end level"
+    # the line falls 0.054/29 per step over steps 22-29; the end level is the last 3 points' median
+    assert f.evidence[1].value == pytest.approx(0.054 * 7 / 29 / (0.19 - 0.054 * 28 / 29))
+    # a stalled loss (the rule's own example) has no such note
+    stalled = RULES["underfitting"].run(RULES["underfitting"].examples.fires[0]())
+    assert isinstance(stalled, Finding) and "still falling" not in stalled.message and len(stalled.evidence) == 1

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from diagnostics.tags import ALIASES, CANONICAL, apply_overrides, guess_writer, is_canonical, map_tags
+from diagnostics.tags import (ALIASES, CANONICAL, apply_overrides, derived_losses, guess_writer, is_canonical,
+                             map_tags)
 
 # (writer, tags it writes, expected canonical for some of them; others must stay None)
 CASES = [
@@ -119,3 +120,24 @@ def test_default_losses_tells_a_users_correction_from_the_alias_table():
     assert not default_losses(apply_overrides(mapping, {"train/value_loss": "train/loss"}))
     assert not default_losses(apply_overrides(mapping, {"train/loss": None}))
     assert default_losses(apply_overrides(mapping, {"rollout/ep_rew_mean": None}))  # not a loss
+
+
+@pytest.mark.parametrize("names, expected", [
+    # YOLOv5: components on both sides, no total anywhere
+    (["train/box_loss", "train/cls_loss", "train/obj_loss", "val/box_loss", "val/cls_loss", "val/obj_loss",
+      "x/lr0", "metrics/mAP_0.5"],
+     {"train/box_loss+cls_loss+obj_loss": ("train/loss", "train/", ("box_loss", "cls_loss", "obj_loss")),
+      "val/box_loss+cls_loss+obj_loss": ("val/loss", "val/", ("box_loss", "cls_loss", "obj_loss"))}),
+    # Mask2Former without Detectron2's total_loss: top-level components are the training side
+    (["loss_ce", "loss_dice", "loss_mask", "lr"],
+     {"loss_ce+loss_dice+loss_mask": ("train/loss", "", ("loss_ce", "loss_dice", "loss_mask"))}),
+    # a total is logged: nothing is derived (Detectron2, TF OD API, SB3)
+    (["total_loss", "loss_ce", "loss_dice"], {}),
+    (["Loss/classification_loss", "Loss/localization_loss", "Loss/total_loss"], {}),
+    (["train/loss", "train/value_loss", "train/entropy_loss"], {}),
+    # one component is not a sum; ML-Agents' "Losses/Policy Loss" is not a component name
+    (["train/box_loss", "train/lr"], {}),
+    (["Losses/Policy Loss", "Losses/Value Loss"], {}),
+])
+def test_loss_totals_are_derived_only_where_no_total_was_logged(names, expected):
+    assert derived_losses(names, map_tags(names)) == expected

@@ -8,6 +8,10 @@ Evidence: `train/loss` only. The end level (median of the last 10 % of points, a
 over the start level (the first logged point: the untrained net's loss) — the share of the
 initial loss the run is still left with. For a classifier starting at chance level, keeping half of it means it
 barely beat guessing. When `train/acc` is logged its end level is reported alongside.
+When the loss is still clearly falling over the last quarter of the run (a straight-line fit
+drops it by `still_falling` of its end level or more), the finding says so: a run stopped
+while still learning (often a fine-tuned detector, whose loss starts low) may only need more
+epochs, the last of the documents' remedies, rather than a different model.
 """
 from __future__ import annotations
 
@@ -27,11 +31,16 @@ TO_LOG = {"en": "log the training loss (train/loss) every few steps",
           "zh": "每隔几步记录训练损失（train/loss）"}
 MESSAGE = {
     "en": "train/loss is still at {value_pct}% of where it started ({start} → {end}; "
-          "threshold {threshold_pct}%){acc}: the model does not fit its training data.",
+          "threshold {threshold_pct}%){acc}: the model does not fit its training data.{falling}",
     "zh": "train/loss 仍为起始值的 {value_pct}%（{start} → {end}；阈值 {threshold_pct}%）{acc}："
-          "模型连训练数据都拟合不好。",
+          "模型连训练数据都拟合不好。{falling}",
 }
 ACC_NOTE = {"en": ", train accuracy {acc_pct}%", "zh": "，训练准确率 {acc_pct}%"}
+FALLING_NOTE = {
+    "en": " It is still falling ({drop_pct}% over the last quarter of the run): it may only need "
+          "more epochs.",
+    "zh": "它仍在下降（训练的最后四分之一下降了 {drop_pct}%）：也许只需要训练更多轮。",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class Thresholds:
     min_remaining: float = 0.5  # end / start level of train/loss
     full_at: float = 1.0  # no progress at all gives confidence 1
     min_points: int = 6
+    still_falling: float = 0.05  # fitted drop over the last quarter / end level: "still learning"
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -54,17 +64,34 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     acc_note = (text(ACC_NOTE, lang).format(acc_pct=f"{100 * sig.end_level(acc):.3g}")
                 if acc is not None and len(acc) else "")
     window_start = int(sig.tail(loss, 0.1, 3).index[0])
+    evidence = [Evidence(tag="train/loss", steps=(window_start, int(loss.index[-1])),
+                         statistic="end / start level", value=remaining,
+                         threshold=th.min_remaining,
+                         marks={"start": start, "level": th.min_remaining * start})]
+    quarter = sig.tail(loss, 0.25, 4)
+    drop = _fitted_drop(quarter) / end if end > 0 else 0.0
+    falling = ""
+    if drop >= th.still_falling:
+        falling = text(FALLING_NOTE, lang).format(drop_pct=f"{100 * drop:.2g}")
+        evidence.append(Evidence(tag="train/loss", steps=(int(quarter.index[0]), int(quarter.index[-1])),
+                                 statistic="fitted drop over the last quarter / end level",
+                                 value=drop, threshold=th.still_falling))
     return finding(
         ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
         confidence=sig.confidence(remaining, th.min_remaining, th.full_at),
-        onset_step=int(loss.index[0]),
-        evidence=[Evidence(tag="train/loss", steps=(window_start, int(loss.index[-1])),
-                           statistic="end / start level", value=remaining,
-                           threshold=th.min_remaining,
-                           marks={"start": start, "level": th.min_remaining * start})],
+        onset_step=int(loss.index[0]), evidence=evidence,
         value_pct=100 * remaining, start=start, end=end, threshold_pct=100 * th.min_remaining,
-        acc=acc_note,
+        acc=acc_note, falling=falling,
     )
+
+
+def _fitted_drop(part) -> float:
+    """How much a least-squares line through `part` falls from its first step to its last."""
+    steps = part.index.to_numpy(dtype=np.float64)
+    if len(part) < 2 or steps[-1] == steps[0]:
+        return 0.0
+    slope = np.polyfit(steps - steps[0], part.to_numpy(dtype=np.float64), 1)[0]
+    return float(-slope * (steps[-1] - steps[0]))
 
 
 # ---- examples ---------------------------------------------------------------------------
