@@ -207,6 +207,32 @@ def test_a_run_still_training_says_so_and_the_page_follows_it(tmp_path, monkeypa
     assert at.multiselect(key="pick_server").options == ["live", "second"]
 
 
+def test_a_yolo_style_run_shows_its_derived_loss_and_its_other_scalars(tmp_path, monkeypatch):
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path / "exp"))
+    for epoch in range(12):
+        for side in ("train", "val"):
+            writer.add_scalar(f"{side}/box_loss", 0.1 / (epoch + 1), epoch)
+            writer.add_scalar(f"{side}/obj_loss", 0.05 / (epoch + 1), epoch)
+        writer.add_scalar("metrics/mAP_0.5", epoch / 12, epoch)
+    writer.close()
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    at = start()
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    at.multiselect(key="pick_server").set_value(["exp"])
+    ok(at.run())
+    loss = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Loss")
+    assert [d["name"] for d in loss["data"]] == ["train/loss (train/box_loss+obj_loss)",
+                                                  "val/loss (val/box_loss+obj_loss)"]
+    other = at.multiselect(key=next(k for k in at.session_state if str(k).startswith("other:")))
+    assert other.options[0] == "metrics/mAP_0.5" and "metrics/mAP_0.5" in other.value
+    assert "train/box_loss" in other.options  # a component stays available on its own
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert "metrics/mAP_0.5" in titles
+
+
 @needs_reallogs
 def test_every_real_log_renders_without_an_exception(monkeypatch):
     # Other people's logs (Keras, Lightning, TF1, SB3, truncated, LFS pointers...) as a runs root.

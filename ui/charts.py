@@ -95,11 +95,13 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
         shown = thin(s)
         fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines",
                         name=_label(canonical, spec, run))
+    steps = np.concatenate([s.index.to_numpy(dtype=np.float64) for s in series.values()])
+    middle = (steps.min() + steps.max()) / 2 if steps.size else 0.0
     for number, f in findings:
-        _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang)
+        _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang, middle)
     fig.update_layout(
-        title=t(f"chart_{spec.id}", lang), height=320, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", y=-0.2), xaxis_title=t("step", lang),
+        title=t(f"chart_{spec.id}", lang), height=340, margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.42), xaxis_title=t("step", lang),
     )
     fig.update_yaxes(**y_axis(series.values(), spec.log_y))
     return fig
@@ -130,16 +132,23 @@ def y_axis(series: Iterable[pd.Series], log_y: bool) -> dict:
     return dict(type="log", tickvals=ticks, tickformat=".0e")
 
 
-def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Evidence], lang: str) -> None:
+def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Evidence], lang: str,
+                  middle: float) -> None:
+    """Windows shaded, thresholds dotted, the onset dashed. The finding's title labels its first
+    window only (two labels of one finding overlap), on the side of the window facing the
+    middle of the chart: plotly widens the x axis to fit a label that runs past the data."""
     if not evidence:
         return
     color = SEVERITY_COLOR.get(f.severity, "#7f8c8d")
+    labelled = False
     for ev in evidence:
         start, end = ev.steps
         if end > start:
-            fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.12, line_width=0,
-                          annotation_text=f"{number}. {f.title}", annotation_position="top left",
-                          annotation_font_size=11)
+            label = {} if labelled else dict(
+                annotation_text=f"{number}. {f.title}", annotation_font_size=11,
+                annotation_position="top left" if start < middle else "top right")
+            fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.12, line_width=0, **label)
+            labelled = True
         level = threshold_level(ev)
         if level is not None:
             fig.add_hline(y=level, line_dash="dot", line_color=color,
@@ -149,6 +158,25 @@ def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Eviden
         fig.add_vline(x=f.onset_step, line_dash="dash", line_color=color,
                       annotation_text=f"{number}. {t('onset', lang)}", annotation_position="bottom right",
                       annotation_font_size=10)
+
+
+def other_tags(run: RunData) -> list[str]:
+    """Scalar tags no chart above shows (unmapped: mAP, rewards, a loss component...), with
+    at least two points, sorted by name."""
+    counts = run.scalars.groupby("tag", observed=True).size()
+    return sorted(str(tag) for tag, n in counts.items() if n >= 2 and not run.tag_map.get(str(tag)))
+
+
+def other_figure(run: RunData, tag: str, lang: str) -> go.Figure:
+    """One unmapped scalar tag, as logged (the last write of a step wins, as everywhere)."""
+    series = run.original(tag)
+    shown = thin(series)
+    fig = go.Figure()
+    fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=tag)
+    fig.update_layout(title=tag, height=260, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
+                      xaxis_title=t("step", lang))
+    fig.update_yaxes(**y_axis([series], log_y=False))
+    return fig
 
 
 def figures(run: RunData, report: Report, lang: str) -> list[tuple[str, go.Figure]]:

@@ -101,6 +101,22 @@ def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
         with columns[i % 2]:
             st.plotly_chart(fig, key=f"chart:{run_key}:{chart_id}", width="stretch",
                             config={"displaylogo": False})
+    _other_scalars(run, lang, run_key)
+
+
+def _other_scalars(run: RunData, lang: str, run_key: str) -> None:
+    """What the run logged beyond the canonical tags (mAP, rewards, ...): no rule reads it,
+    but a user judging a run wants it beside the diagnosis."""
+    tags = charts.other_tags(run)
+    if not tags:
+        return
+    with st.expander(t("other_scalars", lang, n=len(tags)), icon="📈"):
+        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"other:{run_key}")
+        columns = st.columns(2)
+        for i, tag in enumerate(shown):
+            with columns[i % 2]:
+                st.plotly_chart(charts.other_figure(run, tag, lang), key=f"other:{run_key}:{tag}",
+                                width="stretch", config={"displaylogo": False})
 
 
 def findings(report: Report, lang: str, target: rerun.Target | None = None) -> None:
