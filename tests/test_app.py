@@ -297,6 +297,8 @@ def test_several_runs_get_an_overview_and_a_chooser():
     ok(at.run())
     table = at.dataframe[0].value  # the overview sits above the chosen run
     assert list(table.iloc[:, 0]) == ["healthy", SAMPLE]
+    together = {c["layout"]["title"]["text"]: [d["name"] for d in c["data"]] for c in charts(at)[:2]}
+    assert together == {"train/loss": ["healthy", SAMPLE], "val/loss": ["healthy", SAMPLE]}  # overlaid
     assert at.header[0].value == "healthy"
     at.selectbox(key="chosen_run").set_value(SAMPLE)
     ok(at.run())

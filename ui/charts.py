@@ -101,7 +101,7 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
         _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang, middle)
     fig.update_layout(
         title=t(f"chart_{spec.id}", lang), height=340, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.42), xaxis_title=t("step", lang),
+        legend=LEGEND_BELOW, xaxis_title=t("step", lang),
     )
     fig.update_yaxes(**y_axis(series.values(), spec.log_y))
     return fig
@@ -158,6 +158,25 @@ def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Eviden
         fig.add_vline(x=f.onset_step, line_dash="dash", line_color=color,
                       annotation_text=f"{number}. {t('onset', lang)}", annotation_position="bottom right",
                       annotation_font_size=10)
+
+
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.42)  # under the axis title, not on it
+
+
+def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str) -> go.Figure | None:
+    """One canonical tag of several runs on one chart, each run its own line (the runs
+    picked together on the Diagnose page); None when none of them has it."""
+    fig = go.Figure()
+    for label, run in runs:
+        series = run.scalar(canonical)
+        if series is not None and len(series):
+            shown = thin(series)
+            fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=label)
+    if not fig.data:
+        return None
+    fig.update_layout(title=canonical, height=340, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=LEGEND_BELOW, xaxis_title=t("step", lang))
+    return fig
 
 
 def other_tags(run: RunData) -> list[str]:

@@ -245,7 +245,7 @@ def overlay(parents: Sequence[RunData], children: Sequence[RunData], tag: str, l
                             legendgroup=side, opacity=1.0 if bold else 0.55,
                             line=dict(color=SIDE_COLOR[side], width=2.5 if bold else 1.2))
     fig.update_layout(title=tag, height=320, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", y=-0.25), xaxis_title=t(x, lang))
+                      legend=charts.LEGEND_BELOW, xaxis_title=t(x, lang))
     return fig
 
 

@@ -31,8 +31,9 @@ SEVERITY_LABEL = {
 }
 
 
-def overview(labels: list[str], reports: list[Report], lang: str) -> None:
-    """One row per picked run: what to fix first and how much was found."""
+def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang: str) -> None:
+    """One row per picked run: what to fix first and how much was found; then their loss
+    curves on shared charts, as a tracker would show them."""
     st.subheader(t("overview", lang))
     rows = []
     for label, report in zip(labels, reports):
@@ -45,6 +46,11 @@ def overview(labels: list[str], reports: list[Report], lang: str) -> None:
             t("col_not_assessed", lang): len(report.not_assessed),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="overview_table")
+    figs = [(tag, fig) for tag in ("train/loss", "val/loss")
+            if (fig := charts.runs_overlay(zip(labels, runs), tag, lang)) is not None]
+    for column, (tag, fig) in zip(st.columns(2), figs):
+        with column:
+            st.plotly_chart(fig, key=f"overview_chart:{tag}", width="stretch", config={"displaylogo": False})
 
 
 def run_header(run: RunData, lang: str) -> None:

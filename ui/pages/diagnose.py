@@ -18,9 +18,9 @@ def choose(runs: list[picker.Chosen], lang: str) -> tuple[picker.Chosen, DeltaGe
 
 def overview(runs: list[picker.Chosen], table: DeltaGenerator, lang: str) -> None:
     """One row per picked run (its diagnosis under its own mapping)."""
-    reports = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key), lang)[1] for c in runs]
+    done = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key), lang) for c in runs]
     with table.container():
-        components.overview([c.label for c in runs], reports, lang)
+        components.overview([c.label for c in runs], [m for m, _ in done], [r for _, r in done], lang)
 
 
 def show_run(chosen: picker.Chosen, lang: str) -> None:
