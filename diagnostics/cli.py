@@ -59,7 +59,5 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print("\n\n".join(render.text(r) for r in reports))
     if result.errors:
-        print(f"\n{render.label('errors', args.lang)}:")
-        for e in result.errors:
-            print(f"  - {e.file}: {e.message}")
+        print(f"\n{render.file_problems(result.errors, args.lang)}")
     return 0

@@ -1,16 +1,20 @@
 """A Report as plain text (the terminal) or Markdown (a file to share), in English or Chinese.
 
 Only presentation: the findings arrive ordered, with messages already in the report's
-language; this module adds the labels, numbering and layout.
+language; this module adds the labels, numbering and layout. The reader's file problems are
+English data: `file_problems` words them in the report's language (`messages_zh`).
 """
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
+from diagnostics.messages_zh import translate
 from diagnostics.model import Evidence, Finding, Remedy, Report
 from diagnostics.remedies import display_title
 from diagnostics.rules.base import fmt
+from diagnostics.rundata import FileProblem
 
 LABELS = {
     "run": {"en": "Run", "zh": "运行"},
@@ -79,6 +83,12 @@ def text(report: Report) -> str:
         out += ["", f"{label('passed', lang)}: "
                     + ", ".join(display_title(r, lang, short=True) for r in report.passed)]
     return "\n".join(out)
+
+
+def file_problems(problems: Iterable[FileProblem], lang: str) -> str:
+    """The files the reader skipped or only partly read, its messages in `lang`."""
+    lines = [f"  - {p.file}: {translate(p.message, lang)}" for p in problems]
+    return "\n".join([f"{label('errors', lang)}:", *lines]) if lines else ""
 
 
 def markdown(report: Report, lang: str | None = None) -> str:

@@ -197,6 +197,7 @@ def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root
 
 def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
     from trainers.rerun import can_rerun
+    from ui import backend_zh
 
     events = next((sources.SAMPLES_ROOT / PARENT).glob("events.out.tfevents.*"))
     at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
@@ -220,7 +221,8 @@ def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
     # English stays the default wording (the CLI's); a broken config.json says why in both.
     assert "no config.json from Run Doctor's trainer" in can_rerun(runs_root / "foreign")[1]
     (runs_root / "foreign" / "config.json").write_text("{\"lr\": \"fast\"}")
-    en, zh = can_rerun(runs_root / "foreign")[1], can_rerun(runs_root / "foreign", "zh")[1]
+    en = can_rerun(runs_root / "foreign")[1]
+    zh = backend_zh.translate(en, "zh")
     assert "is not a Run Doctor config" in en and "不是训练诊断的配置" in zh
 
 

@@ -32,23 +32,13 @@ class RerunError(ValueError):
     """Why a re-run cannot be made; the message is one line for the user."""
 
 
-def can_rerun(run_dir: str | os.PathLike[str], lang: str = "en") -> tuple[bool, str]:
-    """(True, "") for a run our trainer made; else (False, one-line reason) for the UI, in
-    `lang` ("en", the CLI's wording, or "zh")."""
+def can_rerun(run_dir: str | os.PathLike[str]) -> tuple[bool, str]:
+    """(True, "") for a run our trainer made; else (False, one-line reason). The reason is
+    English, as the CLI prints it; the Chinese UI words it through `ui.backend_zh`."""
     try:
         parent_config(run_dir)
     except RerunError as e:
-        if lang != "zh":
-            return False, str(e)
-        path = Path(run_dir) / "config.json"
-        if not path.is_file():
-            return False, f"无法重新运行 {run_dir}：没有训练诊断训练器生成的 config.json（解决办法仅供参考）"
-        try:
-            TrainConfig.from_json(path.read_text(encoding="utf-8"))
-            detail = str(e)
-        except ConfigError as bad:
-            detail = str(bad)
-        return False, f"无法重新运行 {run_dir}：其 config.json 不是训练诊断的配置（{detail}）"
+        return False, str(e)
     return True, ""
 
 

@@ -16,13 +16,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from diagnostics.messages_zh import translate
 from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
 from trainers.config import ConfigError
 from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job, read_json, run_state
 from trainers.rerun import RerunError
-from ui import charts, export, rerun, shell, sources
+from ui import backend_zh, charts, export, rerun, shell, sources
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -65,7 +66,7 @@ def run_header(run: RunData, lang: str) -> None:
                  if isinstance(progress.get("epoch"), int) and progress.get("epochs") else "…")
         st.info(t("run_training", lang, where=where), icon="⏳")
     for p in run.problems:
-        st.warning(t("file_problem", lang, file=p.file, msg=p.message), icon="⚠️")
+        st.warning(t("file_problem", lang, file=p.file, msg=translate(p.message, lang)), icon="⚠️")
 
 
 def health_summary(report: Report, lang: str) -> None:
@@ -192,14 +193,14 @@ def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[dict[st
         try:
             job = rerun.submit_remedy(target, r)
         except (OSError, RerunError, ConfigError) as e:  # e.g. a read-only runs folder
-            st.error(t("rerun_failed", lang, msg=e), icon="🚫")
+            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
             return
         # Straight to the child: it trains live there, and its verdict appears when done.
         st.switch_page(shell.PAGE_COMPARE, query_params={"run": Path(job.run_dir).name})
     if why == rerun.NOOP:
         st.caption(t("rerun_noop", lang))
     elif why:
-        st.caption(t("rerun_bad_change", lang, msg=why))
+        st.caption(t("rerun_bad_change", lang, msg=backend_zh.translate(why, lang)))
     for node in made:
         st.page_link(shell.PAGE_COMPARE, query_params={"run": node["name"]}, icon="⚖️",
                      label=t("already_rerun", lang, name=node["name"], state=state_label(
@@ -237,7 +238,7 @@ def _repair(f: Finding, target: rerun.Target, lang: str) -> None:
         try:
             rerun.start_repair(target, f.rule_id, budget=int(budget), seeds=int(seeds))
         except (OSError, RerunError) as e:
-            st.error(t("rerun_failed", lang, msg=e), icon="🚫")
+            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
             return
         st.rerun()  # draw the button disabled and the live attempts below it
     if busy:

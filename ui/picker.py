@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from diagnostics.messages_zh import translate
 from diagnostics.rundata import RunData
 from ui import sources, watch
 from ui.i18n import t
@@ -89,13 +90,17 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         with st.spinner(t("loading", lang)):
             content, loaded = sources.load_folder(root, folder)
         if loaded.error:
-            picked.errors.append(t("load_failed", lang, what=folder, msg=loaded.error))
-        picked.skipped += [t("file_problem", lang, file=f, msg=m) for f, m in loaded.problems]
+            picked.errors.append(t("load_failed", lang, what=folder, msg=translate(loaded.error, lang)))
+        picked.skipped += _file_problems(loaded, lang)
         for run in loaded.runs:
             label = _folder_label(folder, run.run, len(loaded.runs))
             picked.runs.append(Chosen(label, run, _run_key(f"{root}/{folder}", run.run),
                                       _run_key(content, run.run)))
     return picked
+
+
+def _file_problems(loaded: sources.Loaded, lang: str) -> list[str]:
+    return [t("file_problem", lang, file=f, msg=translate(m, lang)) for f, m in loaded.problems]
 
 
 def _folder_label(folder: str, run_name: str, n_runs: int) -> str:
@@ -113,9 +118,9 @@ def _uploads(lang: str) -> Picked:
         return Picked()
     with st.spinner(t("loading", lang)):
         digest, loaded = sources.load_uploads([(f.name, f.getvalue()) for f in files])
-    picked = Picked(skipped=[t("file_problem", lang, file=f, msg=m) for f, m in loaded.problems])
+    picked = Picked(skipped=_file_problems(loaded, lang))
     if loaded.error:
-        picked.errors.append(t("upload_failed", lang, msg=loaded.error))
+        picked.errors.append(t("upload_failed", lang, msg=translate(loaded.error, lang)))
         return picked
     if not loaded.runs:
         picked.errors.append(t("upload_failed", lang, msg=t("no_runs_in_upload", lang)))

@@ -23,7 +23,7 @@ from trainers.jobs import DIVERGED, DONE, FINISHED, Job, JobQueue, run_state
 from trainers.lineage import lineage_tree, read_lineage
 from trainers.repair import read_repair, record_dir, submit_repair
 from trainers.rerun import RerunError, can_rerun, parent_config, submit_rerun
-from ui import sources
+from ui import backend_zh, sources
 
 REPAIR_BUDGET = 4  # remedies an auto-repair may train (back-end default)
 REPAIR_BUDGET_RANGE = (1, 7)  # what the UI lets the user pick
@@ -49,8 +49,8 @@ class Target:
 def target(run: RunData, key: str, lang: str = "en") -> Target:
     if not run.path:
         return Target("", key, False)
-    ok, reason = can_rerun(run.path, lang)
-    return Target(str(Path(run.path).resolve()), key, ok, reason)
+    ok, reason = can_rerun(run.path)
+    return Target(str(Path(run.path).resolve()), key, ok, backend_zh.translate(reason, lang))
 
 
 def blocked(path: str, change: Mapping[str, Any]) -> str | None:
