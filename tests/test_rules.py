@@ -156,3 +156,14 @@ def test_underfitting_says_when_the_loss_is_still_falling():
     # a stalled loss (the rule's own example) has no such note
     stalled = RULES["underfitting"].run(RULES["underfitting"].examples.fires[0]())
     assert isinstance(stalled, Finding) and "still falling" not in stalled.message and len(stalled.evidence) == 1
+
+
+def test_exploding_gradients_seen_only_by_the_first_of_few_points_still_fire():
+    # Histograms every 50 steps of a run whose gradients burst at the start and then recovered
+    # (from the quality grid: explode_d3_lr1e-2, seed 1): a 5-point median would hide it.
+    steps = np.arange(0, 250, 50)
+    burst = SyntheticRun("sparse_burst").scalar("grad_norm/total", steps, [745.9, 18.0, 15.3, 7.8, 0.01])
+    f = RULES["exploding_gradient"].run(burst.scalar("train/loss", steps, [9.0, 2.0, 1.5, 1.2, 1.0]).build())
+    assert isinstance(f, Finding) and f.onset_step == 0 and "a single point" in f.message
+    calm = SyntheticRun("sparse_calm").scalar("grad_norm/total", steps, [5.0, 3.0, 2.5, 2.0, 1.8])
+    assert RULES["exploding_gradient"].run(calm.scalar("train/loss", steps, [2.3, 1.0, 0.5, 0.3, 0.2]).build()) is None

@@ -5,7 +5,8 @@ the run is broken (documents' order: first stage).
 
 Evidence: the total gradient norm (`grad_norm/total`, else combined from `grad_norm/<layer>`
 or `grad/<layer>` histograms), median-smoothed over `window` points so one spiky batch is
-ignored:
+ignored (over at most a quarter of the points: histograms logged every few hundred steps are
+few, and a 5-point median would hide a burst that only the first of them caught):
 - non-finite norm: fires at once (onset = first NaN/inf step);
 - level: the peak of the smoothed norm at or above `level` (healthy nets with a mean-reduced
   loss sit around 0.01-10; on our grid healthy and oscillating runs peak below 12, exploding
@@ -24,7 +25,7 @@ import numpy as np
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, gradients
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
 from diagnostics.rundata import RunData
 
 ID = "exploding_gradient"
@@ -39,10 +40,9 @@ MESSAGE = {
         "zh": "梯度范数（{tag}）在第 {onset} 步变为 {bad}。",
     },
     "level": {
-        "en": "The gradient norm ({tag}) reached {value} from step {onset} (median over "
-              "{window} points); at least {threshold} is exploding (healthy runs sit around "
-              "0.01-10).",
-        "zh": "梯度范数（{tag}）从第 {onset} 步起达到 {value}（{window} 个点的中位数）；达到 "
+        "en": "The gradient norm ({tag}) reached {value} from step {onset} ({smoothing}); at "
+              "least {threshold} is exploding (healthy runs sit around 0.01-10).",
+        "zh": "梯度范数（{tag}）从第 {onset} 步起达到 {value}（{smoothing}）；达到 "
               "{threshold} 即为梯度爆炸（正常训练一般在 0.01-10 之间）。",
     },
     "growth": {
@@ -53,6 +53,8 @@ MESSAGE = {
               "阈值 {threshold} 倍），而 train/loss 只下降了 {progress_pct}%。",
     },
 }
+SMOOTHED = {"en": "median over {n} points", "zh": "{n} 个点的中位数"}
+UNSMOOTHED = {"en": "a single point: too few to smooth", "zh": "单个点：点太少，无法平滑"}
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,16 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
                                  value=float((~np.isfinite(norm.to_numpy())).sum()),
                                  threshold=0.0),
                         tag=tag, bad=str(float(norm[bad_step])), onset=bad_step)
-    smooth = sig.smooth(norm, th.window)
+    window = min(th.window, max(1, len(norm) // 4))  # sparse logs: a window must not swallow the burst
+    smooth = sig.smooth(norm, window)
     peak = float(smooth.max())
     if peak >= th.level:
         onset = int(smooth.index[int(np.argmax(smooth.to_numpy() >= th.level))])
         return _finding("level", lang, sig.confidence(peak, th.level, th.level_full_at), onset,
                         Evidence(tag=tag, steps=(onset, last), statistic="peak smoothed norm",
                                  value=peak, threshold=th.level, marks={"level": th.level}),
-                        tag=tag, value=peak, threshold=th.level, onset=onset, window=th.window)
+                        tag=tag, value=peak, threshold=th.level, onset=onset,
+                        smoothing=text(UNSMOOTHED if window == 1 else SMOOTHED, lang).format(n=window))
     if len(norm) < th.early_points + th.persist:
         return None
     early = float(np.median(norm.iloc[: th.early_points]))
