@@ -266,6 +266,8 @@ def test_guide_page_in_both_languages():
     ok(at.run())
     page = texts(at)
     assert all(rule_title(r, "en") in page for r in DIAGNOSIS_ORDER)
+    from trainers.hooks import OWN_LOOP_EXAMPLE
+    assert at.code[0].value == OWN_LOOP_EXAMPLE.rstrip()  # how to instrument one's own loop, first code shown
     at.radio(key="lang").set_value("zh")
     ok(at.run())
     assert "诊断顺序" in texts(at)

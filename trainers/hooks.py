@@ -35,6 +35,23 @@ import torch
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 from torch import nn
 
+# How to attach the instruments to a user's own loop: shown verbatim by the README and the
+# app's Guide page, and run by the tests (model, loader, loss_fn and opt are the user's).
+OWN_LOOP_EXAMPLE = """\
+from torch.utils.tensorboard import SummaryWriter
+from trainers.hooks import instrument
+
+writer = SummaryWriter("runs/mine")
+inst = instrument(model, writer, every=100, hist_every=1000)   # one call attaches everything
+for step, (x, y) in enumerate(loader):
+    loss = loss_fn(model(x), y)
+    opt.zero_grad(); loss.backward()
+    inst.after_backward(step)            # gradient norms, dead units, histograms
+    opt.step()
+    inst.after_step(step, {"train/loss": loss.item()} if inst.due(step) else None)
+inst.close()
+"""
+
 ACTIVATION_TYPES = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU,
     nn.Mish, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.Hardtanh,

@@ -156,6 +156,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "guide_meaning": {"en": "what it is", "zh": "含义"},
     "guide_tips": {"en": "General advice", "zh": "通用建议"},
+    "guide_own_loop": {"en": "Instrument your own training loop", "zh": "为你自己的训练循环加上监测"},
+    "guide_own_loop_text": {
+        "en": "One call attaches the instruments to any `nn.Module` (install this project with "
+        "`pip install -e .` first); they log gradient norms, update ratios, dead units and "
+        "histograms under the names above. Log `val/loss` (and accuracy, lr) yourself with "
+        "`writer.add_scalar`, then point the runs folder at `runs/`.",
+        "zh": "一次调用即可把监测挂到任意 `nn.Module` 上（先用 `pip install -e .` 安装本项目）；"
+        "它们按上表的名称记录梯度范数、更新比例、死亡单元和直方图。`val/loss`（以及准确率、学习率）"
+        "请自己用 `writer.add_scalar` 记录，然后把运行文件夹指向 `runs/`。",
+    },
     "guide_start": {
         "en": "Start on the **Diagnose** page: pick a sample run in the sidebar, or upload your own.",
         "zh": "从 **诊断** 页面开始：在侧边栏选择一个示例运行，或上传你自己的日志。",

@@ -9,6 +9,7 @@ import streamlit as st
 from diagnostics.remedies import (
     DIAGNOSIS_ORDER, STAGE, diagnosis_source, general_tips, rule_title, stage_name,
 )
+from trainers.hooks import OWN_LOOP_EXAMPLE
 from ui import components
 from ui.i18n import current_lang, t
 
@@ -40,6 +41,10 @@ def main() -> None:
     st.markdown(t("guide_tags_text", lang))
     st.table(pd.DataFrame([(tag, t(key, lang)) for tag, key in TAGS_TO_LOG],
                           columns=[t("col_role", lang), t("guide_meaning", lang)]))
+
+    st.subheader(t("guide_own_loop", lang))
+    st.markdown(t("guide_own_loop_text", lang))
+    st.code(OWN_LOOP_EXAMPLE, language="python")
 
     st.subheader(t("guide_tips", lang))
     for i, tip in enumerate(general_tips(lang), start=1):
