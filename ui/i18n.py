@@ -30,8 +30,10 @@ LABELS: dict[str, dict[str, str]] = {
     "watch": {"en": "Follow new data", "zh": "跟随新数据"},
     "watch_help": {"en": "Checks the folder every {s} s and redraws when a run grows or a new run appears.",
                    "zh": "每 {s} 秒检查一次文件夹，运行有新数据或出现新运行时自动刷新。"},
-    "run_training": {"en": "Still training ({where}): what you see is what it has logged so far.",
-                     "zh": "仍在训练（{where}）：此处显示的是目前已记录的数据。"},
+    "run_training": {"en": "Still training ({where}): the diagnosis covers what it has logged so far "
+                           "and may change as it goes on (an early loss has not dropped yet).",
+                     "zh": "仍在训练（{where}）：诊断只基于目前已记录的数据，之后可能改变"
+                           "（训练早期损失还没来得及下降）。"},
     "run_where": {"en": "epoch {e} of {n}", "zh": "第 {e}/{n} 轮"},
     "no_samples": {
         "en": "No sample runs found in `{root}`. Generate them with `python -m trainers`.",
