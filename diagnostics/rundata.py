@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagnostics.tags import apply_overrides
+
 SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 HISTOGRAM_COLUMNS = ("run", "tag", "step", "wall_time", "left", "right", "count")
 
@@ -137,21 +139,9 @@ class RunData:
 
     # ---- mapping -----------------------------------------------------------------------
     def with_mapping(self, overrides: Mapping[str, str | None]) -> RunData:
-        """A copy whose tag map has the user's corrections applied (original -> canonical).
-
-        Mapping an original onto a canonical tag takes that canonical tag away from whatever
-        original held it before, so the correction wins.
-        """
-        new_map = dict(self.tag_map)
-        for original, canonical in overrides.items():
-            if original not in new_map:
-                continue
-            if canonical:
-                for other, canon in list(new_map.items()):
-                    if canon == canonical and other != original:
-                        new_map[other] = None
-            new_map[original] = canonical or None
-        return replace(self, tag_map=new_map)
+        """A copy whose tag map has the user's corrections applied (original -> canonical);
+        a corrected canonical is taken from whatever original held it (`tags.apply_overrides`)."""
+        return replace(self, tag_map=apply_overrides(self.tag_map, overrides))
 
     def point_counts(self) -> dict[str, int]:
         """Number of points per original tag, scalars and histograms together."""
