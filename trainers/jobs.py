@@ -7,9 +7,10 @@ take the other down), with stdout/stderr in `<run>/job.log`. The registry is pla
 UI sessions, or a UI restarted after a reboot, see the same queue. There is no daemon: whoever
 calls `JobQueue.poll()` (the UI's timed fragment, a CLI, a test) refreshes states and starts
 queued jobs while fewer than `max_parallel` run, and every job's own process does the same as
-it ends (`trainers.job_runner`), so the queue drains with nobody watching. The run folder stays the truth about the run:
-a finished process's outcome is read from the `status.json` the trainer wrote, so a job that
-died with nobody watching (kill -9, reboot) is still judged right by the next poll.
+it ends (`trainers.job_runner`), so the queue drains with nobody watching. The run folder
+stays the truth about the run: a finished process's outcome is read from the `status.json`
+the trainer wrote, so a job that died with nobody watching (kill -9, reboot) is still judged
+right by the next poll.
 
 `python -m trainers.jobs CONFIG.json RUN_DIR` is the child entry for `submit_train`: it trains
 into a folder chosen before the process starts, so lineage and the UI know it up front.
