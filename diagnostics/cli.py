@@ -2,6 +2,7 @@
 
     python -m diagnostics PATH [--json] [--lang en|zh]    diagnose every run under PATH
     python -m diagnostics PATH --inventory                what the reader finds (JSON)
+    python -m diagnostics PATH --watch [--every S]        follow runs still training (Ctrl-C stops)
 
 PATH is anything the reader accepts: a logdir, one event file, or an archive. Exit 0 when at
 least one run was diagnosed; 2 with a one-line error (no traceback) on bad input.
@@ -17,7 +18,7 @@ from diagnostics.engine import diagnose
 from diagnostics.reader import ReaderError, load
 from diagnostics.remedies import LANGS
 
-USAGE = "python -m diagnostics PATH [--json] [--lang en|zh] | PATH --inventory"
+USAGE = "python -m diagnostics PATH [--json] [--lang en|zh] [--watch [--every S]] | PATH --inventory"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the report")
     p.add_argument("--inventory", action="store_true", help="list runs and tags, then exit")
+    p.add_argument("--watch", action="store_true",
+                   help="keep reading PATH and print what changes (Ctrl-C stops)")
+    p.add_argument("--every", type=float, default=5.0, metavar="S", help="seconds between reads (--watch)")
     return p
 
 
@@ -41,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.inventory:
         from diagnostics import inventory
         return inventory.main(args.path)
+    if args.watch:
+        return _watch(args)
     try:
         result = load(args.path)
     except (ReaderError, OSError) as e:
@@ -60,4 +66,22 @@ def main(argv: list[str] | None = None) -> int:
     print("\n\n".join(render.text(r) for r in reports))
     if result.errors:
         print(f"\n{render.file_problems(result.errors, args.lang)}")
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    if args.json:
+        print(f"error: --watch prints text; --json is for one diagnosis (usage: {USAGE})", file=sys.stderr)
+        return 2
+    if not args.every > 0:
+        print(f"error: --every must be a positive number of seconds, got {args.every:g}", file=sys.stderr)
+        return 2
+    from diagnostics.follow import follow
+    try:
+        follow(args.path, args.lang, args.every)
+    except (ReaderError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C is how a watch ends
+        pass
     return 0

@@ -36,6 +36,14 @@ LABELS = {
     "critical": {"en": "CRITICAL", "zh": "严重"},
     "warning": {"en": "WARNING", "zh": "警告"},
     "info": {"en": "INFO", "zh": "提示"},
+    # --watch (follow.py)
+    "waiting": {"en": "waiting for event files in {path} …", "zh": "正在等待 {path} 中的事件文件……"},
+    "new_run": {"en": "new run", "zh": "新运行"},
+    "found": {"en": "found", "zh": "发现"},
+    "now": {"en": "now", "zh": "现为"},
+    "cleared": {"en": "cleared", "zh": "已消失"},
+    "no_longer_assessed": {"en": "no longer assessed", "zh": "不再评估"},
+    "skipped": {"en": "file skipped or partly read", "zh": "文件被跳过或未完整读取"},
 }
 
 

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,69 @@ def test_sample_runs_give_exactly_the_expected_findings(capsys):
         rules = next(v for run, v in found.items() if run == name or run.startswith(f"{name}/"))
         assert set(expected["must"]) <= rules, (name, rules)
         assert not set(expected["must_not"]) & rules, (name, rules)
+
+
+def test_watch_prints_what_changes_while_a_run_trains(tmp_path):
+    # The real CLI following a logdir that a real SummaryWriter fills while it watches.
+    import queue
+    import signal
+    import threading
+
+    from torch.utils.tensorboard import SummaryWriter
+
+    from diagnostics.remedies import rule_title
+
+    proc = subprocess.Popen([sys.executable, "-m", "diagnostics", str(tmp_path), "--watch", "--every", "0.3"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    seen: list[str] = []
+
+    def wait_for(text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in seen):
+            assert time.monotonic() < deadline, f"{text!r} not printed; got: {seen}"
+            try:
+                seen.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                pass
+
+    try:
+        wait_for("waiting for event files")
+        writer = SummaryWriter(str(tmp_path / "run1"))
+        for step in range(40):
+            writer.add_scalar("train/loss", 2.3 * 0.9 ** step + 0.1, step)
+        writer.flush()
+        wait_for("== Run: run1")  # the starting picture: a full report
+        assert not any("found:" in line for line in seen)
+        writer.add_scalar("train/loss", float("nan"), 40)
+        writer.flush()
+        wait_for(f"run1: + found: {rule_title('divergence')} [CRITICAL, from step 40]")
+        other = SummaryWriter(str(tmp_path / "run2"))
+        other.add_scalar("train/loss", 1.0, 0)
+        other.close()
+        wait_for("new run")
+        wait_for("== Run: run2")
+        writer.close()
+        proc.send_signal(signal.SIGINT)  # Ctrl-C is how a watch ends: quietly, exit 0
+        assert proc.wait(timeout=10) == 0 and "Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()
+
+
+def test_watch_says_when_a_finding_clears_or_can_no_longer_be_judged():
+    from diagnostics.engine import diagnose
+    from diagnostics.follow import changes
+    from diagnostics.reader import load
+    from diagnostics.remedies import rule_title
+
+    run = load(SAMPLES / "overfitting").runs[0]
+    found = diagnose(run)
+    assert changes(found, found, "en") == []
+    unjudged = diagnose(run.with_mapping({"val/loss": None}))  # the user unmapped val/loss
+    assert changes(found, unjudged, "en") == [
+        f"- {rule_title('overfitting')}: no longer assessed "
+        f"({next(n.reason for n in unjudged.not_assessed if n.rule_id == 'overfitting')})"]
+    healthy = diagnose(load(SAMPLES / "healthy").runs[0])
+    assert changes(found, healthy, "zh") == [f"- {rule_title('overfitting', 'zh')}: 已消失"]
+    assert changes(healthy, found, "en")[0].startswith(f"+ found: {rule_title('overfitting')} [WARNING, from step")
