@@ -114,6 +114,23 @@ def test_the_queue_drains_with_nobody_polling(tmp_path, parent):
     assert all(j.returncode == 0 and j.progress()["state"] == "done" for j in (first, second, third))
 
 
+def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_starts(tmp_path, parent):
+    session = textwrap.dedent(f"""
+        from trainers.jobs import JobQueue
+        from trainers.rerun import submit_rerun
+        q = JobQueue({str(tmp_path)!r}, max_parallel=1)
+        q.submit("trainers.no_such_module", [], run_dir={str(tmp_path / "broken")!r})
+        submit_rerun(q, {str(parent)!r}, {{"lr": 0.02}})
+    """)
+    subprocess.run([sys.executable, "-c", session], cwd=REPO, check=True, timeout=60)
+    queue = JobQueue(tmp_path)
+    wait_until(lambda: [j.state for j in queue.jobs()] == [FAILED, DONE], timeout=60)  # nobody polls
+    broken, good = queue.jobs()
+    assert broken.returncode == 1 and "exit code 1" in broken.error
+    assert "No module named trainers.no_such_module" in broken.log_tail()  # the traceback, in its log
+    assert good.progress()["state"] == "done"
+
+
 def test_max_parallel_must_be_a_positive_integer(tmp_path):
     with pytest.raises(ValueError, match="max_parallel"):
         JobQueue(tmp_path, max_parallel=0)
