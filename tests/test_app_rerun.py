@@ -265,3 +265,28 @@ def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):
     assert "re-run " not in page
     [error] = [e.value for e in at.error]
     assert error.startswith("错误: process ended before the run finished")  # the child's words kept
+
+
+def test_a_new_run_is_trained_from_the_jobs_page_and_opened_for_diagnosis(runs_root):
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.switch_page("ui/pages/jobs.py")
+    ok(at.run())
+    at.selectbox(key="new_run_scenario").set_value("dead_relu")
+    at.number_input(key="new_run_seed").set_value(3)
+    at.text_input(key="new_run_changes").set_value("epochs=bad")
+    at.button[[b.label for b in at.button].index("Train in the background")].click()
+    ok(at.run())
+    assert "epochs: expected an integer" in " ".join(e.value for e in at.error)  # nothing queued
+    assert not (runs_root / ".jobs").is_dir() or JobQueue(runs_root).jobs() == []
+    at.text_input(key="new_run_changes").set_value("epochs=6")
+    at.button[[b.label for b in at.button].index("Train in the background")].click()
+    ok(at.run())
+    assert "Queued dead_relu-s3" in texts(at)
+    (job,) = JobQueue(runs_root).jobs()
+    config = json.loads((runs_root / "dead_relu-s3" / "job-config.json").read_text())
+    assert (config["seed"], config["epochs"], config["init"]) == (3, 6, "bad_negative_bias")
+    run_until(at, lambda a: f"open:{job.id}" in keys(a, "open:"))
+    at.button(key=f"open:{job.id}").click()
+    ok(at.run())
+    assert at.header[0].value == "dead_relu-s3"  # its diagnosis, on the Diagnose page
+    assert "Dead ReLUs" in texts(at).split("Problems found")[1].split("Looks fine")[0]

@@ -158,6 +158,18 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "guide_meaning": {"en": "what it is", "zh": "含义"},
     "guide_tips": {"en": "General advice", "zh": "通用建议"},
+    "new_run": {"en": "Train a new run", "zh": "训练一个新运行"},
+    "new_run_scenario": {"en": "Scenario", "zh": "场景"},
+    "new_run_seed": {"en": "Seed", "zh": "随机种子"},
+    "new_run_changes": {"en": "Changes (optional)", "zh": "改动（可选）"},
+    "new_run_changes_help": {
+        "en": "key=value pairs separated by spaces, applied to the scenario's config: e.g. "
+              "`lr=0.01 epochs=40 model=cnn` (`lr=×0.1` and `depth=+1` are relative).",
+        "zh": "用空格分隔的 key=value，应用到场景的配置上：例如 `lr=0.01 epochs=40 model=cnn`"
+              "（`lr=×0.1`、`depth=+1` 为相对改动）。"},
+    "new_run_go": {"en": "Train in the background", "zh": "在后台训练"},
+    "new_run_started": {"en": "Queued {name}: it shows in the list below.",
+                        "zh": "已加入队列：{name}，见下方列表。"},
     "guide_own_loop": {"en": "Instrument your own training loop", "zh": "为你自己的训练循环加上监测"},
     "guide_own_loop_text": {
         "en": "One call attaches the instruments to any `nn.Module` (install this project with "
@@ -264,9 +276,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "只有在有空闲 CPU 核心或 GPU 时，多于一个才有帮助；排队的任务会在有空位时开始。",
     },
     "no_jobs": {
-        "en": "No jobs yet. Click **Apply and re-run** on a remedy of a run made by Run Doctor's "
-        "trainer (try the sample run `lr_oscillation`).",
-        "zh": "还没有任务。在训练诊断训练器生成的运行的解决办法上点击 **应用并重新运行**（可以试试示例运行 `lr_oscillation`）。",
+        "en": "No jobs yet. Train a new run above, or click **Apply and re-run** on a remedy of a "
+        "run made by Run Doctor's trainer (try the sample run `lr_oscillation`).",
+        "zh": "还没有任务。在上方训练一个新运行，或在训练诊断训练器生成的运行的解决办法上点击 **应用并重新运行**"
+        "（可以试试示例运行 `lr_oscillation`）。",
     },
     "job_counts": {"en": "{running} running · {queued} queued · {finished} finished",
                    "zh": "{running} 个运行中 · {queued} 个排队 · {finished} 个已结束"},

@@ -13,7 +13,7 @@ import streamlit as st
 from trainers.jobs import CANCELLED, FINISHED, QUEUED, RUNNING, Job, JobQueue
 from trainers.lineage import parent_of, read_lineage
 from trainers.repair import read_repair
-from ui import compare_view, components, rerun, shell, sources
+from ui import compare_view, components, new_run, picker, rerun, shell, sources
 from ui.i18n import t
 
 STATE_ICON = {QUEUED: "⏳", RUNNING: "🏃", "done": "✅", "diverged": "⚠️", "failed": "❌",
@@ -31,6 +31,7 @@ def page(lang: str) -> None:
         st.error(t("rerun_failed", lang, msg=e), icon="🚫")
         return
     settings(q, lang)
+    new_run.form(q, lang)
     _jobs(q, lang)
 
 
@@ -83,6 +84,11 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
         if job.kind == "rerun" and job.state in rerun.USABLE and changed:
             st.page_link(shell.PAGE_COMPARE, label=t("page_compare", lang), icon="⚖️",
                          query_params={"run": Path(job.run_dir).name})
+        elif job.kind == "train" and job.state in rerun.USABLE and (place := picker.where(job.run_dir)):
+            # A callback, so the Diagnose page's sidebar widgets take the run before they draw.
+            if st.button(t("open_run", lang), key=f"open:{job.id}", icon="🩺",
+                         on_click=picker.open_run, args=place):
+                st.switch_page(shell.PAGE_DIAGNOSE)
         with st.expander(t("log", lang)):
             st.code(job.log_tail() or "—", language="text")
 
@@ -106,8 +112,8 @@ def _parents(run_dir: str) -> list[str]:
 
 
 def sidebar_status(lang: str) -> None:
-    """On every page: how many jobs run and wait, linked to the Jobs page. Its timer is what
-    keeps the queue moving while the user reads another page."""
+    """On every page: how many jobs run and wait, linked to the Jobs page (the jobs start one
+    another; its timer keeps the count fresh and settles a job killed outright)."""
     q = rerun.active_queue()  # None: no jobs ever; never a folder created just by looking
     if q is None or not any(j.state in (RUNNING, QUEUED) for j in q.poll()):
         return  # no timer while idle: a submit re-runs the page, which starts it
