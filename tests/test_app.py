@@ -299,9 +299,14 @@ def test_several_runs_get_an_overview_and_a_chooser():
     ok(at.run())
     table = at.dataframe[0].value  # the overview sits above the chosen run
     assert list(table.iloc[:, 0]) == ["healthy", SAMPLE]
+    differ = at.dataframe[1].value  # under the overview: what was changed between the two
+    assert list(differ["run"]) == ["healthy", SAMPLE] and {"train_size", "label_noise"} <= set(differ.columns)
+    assert "dataset" not in differ.columns and "seed" not in differ.columns  # the same in both
     together = {c["layout"]["title"]["text"]: [d["name"] for d in c["data"]] for c in charts(at)[:2]}
     assert together == {"train/loss": ["healthy", SAMPLE], "val/loss": ["healthy", SAMPLE]}  # overlaid
     assert at.header[0].value == "healthy"
     at.selectbox(key="chosen_run").set_value(SAMPLE)
     ok(at.run())
     assert at.header[0].value == SAMPLE and rule_title("overfitting", "en") in texts(at)
+    config = next(d.value for d in at.dataframe if list(d.value.columns) == ["setting", "value"])
+    assert dict(zip(config.iloc[:, 0], config.iloc[:, 1]))["label_noise"] == "0.4"  # its config.json

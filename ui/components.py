@@ -47,11 +47,44 @@ def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang
             t("col_not_assessed", lang): len(report.not_assessed),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="overview_table")
+    differ = config_differences(labels, runs)
+    if differ is not None:
+        st.markdown(f"**{t('config_differs', lang)}**")
+        st.dataframe(differ, hide_index=True, width="stretch", key="overview_config")
     figs = [(tag, fig) for tag in ("train/loss", "val/loss")
             if (fig := charts.runs_overlay(zip(labels, runs), tag, lang)) is not None]
     for column, (tag, fig) in zip(st.columns(2), figs):
         with column:
             st.plotly_chart(fig, key=f"overview_chart:{tag}", width="stretch", config={"displaylogo": False})
+
+
+def _setting(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def config_differences(labels: list[str], runs: list[RunData]) -> pd.DataFrame | None:
+    """One row per run, one column per setting whose value is not the same in every run that
+    has a config (our config.json, else hparams): what was changed between the experiments."""
+    configs = [dict(run.config or {}) for run in runs]
+    if sum(bool(c) for c in configs) < 2:
+        return None
+    keys = sorted({k for c in configs for k in c})
+    differ = [k for k in keys if len({_setting(c.get(k)) for c in configs if c}) > 1]
+    if not differ:
+        return None
+    rows = [{"run": label, **{k: _setting(c[k]) if k in c else "—" for k in differ}}
+            for label, c in zip(labels, configs)]
+    return pd.DataFrame(rows)
+
+
+def config_table(run: RunData, lang: str, run_key: str) -> None:
+    """The run's settings (our config.json, else the hparams it logged), folded away."""
+    if not run.config:
+        return
+    with st.expander(t("config_title", lang, n=len(run.config)), icon="⚙️"):
+        st.dataframe(pd.DataFrame([(k, _setting(v)) for k, v in sorted(run.config.items())],
+                                  columns=[t("config_key", lang), t("config_value", lang)]),
+                     hide_index=True, width="stretch", key=f"config:{run_key}")
 
 
 def run_header(run: RunData, lang: str) -> None:

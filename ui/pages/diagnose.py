@@ -31,6 +31,7 @@ def show_run(chosen: picker.Chosen, lang: str) -> None:
         overrides = mapping.overrides(chosen.run, chosen.key)
         mapped, report = diagnosis.diagnose(chosen.run, chosen.content, overrides, lang)
     components.health_summary(report, lang)
+    components.config_table(chosen.run, lang, chosen.key)
     mapping.panel(chosen.run, mapped, chosen.key, lang)
     components.curves(mapped, report, lang, chosen.key)
     components.findings(report, lang, rerun.target(chosen.run, chosen.key, lang))
