@@ -304,6 +304,12 @@ def test_several_runs_get_an_overview_and_a_chooser():
     assert "dataset" not in differ.columns and "seed" not in differ.columns  # the same in both
     together = {c["layout"]["title"]["text"]: [d["name"] for d in c["data"]] for c in charts(at)[:2]}
     assert together == {"train/loss": ["healthy", SAMPLE], "val/loss": ["healthy", SAMPLE]}  # overlaid
+    assert "healthy has no problem to check for" in texts(at)  # before = the first run picked
+    at.selectbox(key="pair_before").set_value(1)  # overfitting, then the healthy run "after"
+    at.selectbox(key="pair_after").set_value(0)
+    ok(at.run())
+    [verdict] = [s.value for s in at.success if "resolved" in s.value]
+    assert rule_title("overfitting", "en") in verdict and "provisional" in verdict  # one seed a side
     assert at.header[0].value == "healthy"
     at.selectbox(key="chosen_run").set_value(SAMPLE)
     ok(at.run())

@@ -17,7 +17,8 @@ import streamlit as st
 
 from diagnostics.compare import Comparison, aligned_curves, compare
 from diagnostics.engine import diagnose
-from diagnostics.remedies import find_remedy
+from diagnostics.model import Report
+from diagnostics.remedies import display_title, find_remedy
 from diagnostics.rundata import RunData
 from trainers.lineage import ancestors
 from ui import charts, components, picker, rerun, shell, sources
@@ -177,6 +178,28 @@ def verdict(flat: Mapping[str, dict[str, Any]], path: str, lang: str) -> None:
         st.markdown(f"**{t('findings_after', lang)}**")
         components.findings_brief(reports["child"], lang,
                                   {r: t("mark_new", lang) for r in cmp.new_findings})
+
+
+def pair(labels: Sequence[str], runs: Sequence[RunData], reports: Sequence[Report], lang: str) -> None:
+    """Two of the runs picked together, before and after a change the user made themselves
+    (their own experiments, not our re-runs): did the first one's fix-first problem go away?
+    One seed a side, so the verdict is provisional (compare() says so)."""
+    st.markdown(f"**{t('pair_title', lang)}**")
+    left, right = st.columns(2)
+    before = left.selectbox(t("pair_before", lang), range(len(labels)), index=0, key="pair_before",
+                            format_func=labels.__getitem__)
+    after = right.selectbox(t("pair_after", lang), range(len(labels)), index=1, key="pair_after",
+                            format_func=labels.__getitem__)
+    first = reports[before].fix_first
+    if before == after or first is None:
+        st.caption(t("pair_same" if before == after else "pair_nothing", lang, run=labels[before]))
+        return
+    cmp = compare([runs[before]], [runs[after]], first.rule_id,
+                  reports={id(runs[before]): reports[before], id(runs[after]): reports[after]})
+    VERDICT_BOX[cmp.verdict](cmp.reason_text(lang), icon=components.VERDICT_ICON[cmp.verdict])
+    new = [display_title(r, lang) for r in cmp.new_findings]
+    if new:
+        st.caption(t("pair_new", lang, rules=", ".join(new)))
 
 
 @st.fragment(run_every=2)

@@ -19,8 +19,10 @@ def choose(runs: list[picker.Chosen], lang: str) -> tuple[picker.Chosen, DeltaGe
 def overview(runs: list[picker.Chosen], table: DeltaGenerator, lang: str) -> None:
     """One row per picked run (its diagnosis under its own mapping)."""
     done = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key), lang) for c in runs]
+    labels, mapped, reports = [c.label for c in runs], [m for m, _ in done], [r for _, r in done]
     with table.container():
-        components.overview([c.label for c in runs], [m for m, _ in done], [r for _, r in done], lang)
+        components.overview(labels, mapped, reports, lang)
+        compare_view.pair(labels, mapped, reports, lang)
 
 
 def show_run(chosen: picker.Chosen, lang: str) -> None:
