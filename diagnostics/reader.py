@@ -286,7 +286,12 @@ def _read_run(names, run_dir, files, overrides, limits, live, cache):
 
 def _remember(key: tuple, value: tuple[RunData | None, list[FileProblem]]) -> None:
     rows = lambda v: 0 if v[0] is None else len(v[0].scalars) + len(v[0].histograms)  # noqa: E731
+    same_run = lambda k: (k[0], k[1], k[-1]) == (key[0], key[1], key[-1])  # noqa: E731 - name, folder, overrides
     with _cache_lock:
+        # One version per run folder: a run still training changes every few seconds, and
+        # the versions it leaves behind would otherwise fill the cache with dead copies.
+        for old_key in [k for k in _cache if same_run(k)]:
+            del _cache[old_key]
         _cache[key] = value
         total = sum(rows(v) for v in _cache.values())
         while len(_cache) > 1 and (total > _CACHE_MAX_ROWS or len(_cache) > 256):

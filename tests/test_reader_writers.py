@@ -240,6 +240,20 @@ def test_cache_returns_same_run_until_a_file_changes(tmp_path):
     assert load(tmp_path).runs[0] is not first
 
 
+def test_the_cache_keeps_one_version_of_a_growing_run(tmp_path):
+    path = write_events(tmp_path / "live", [(0, [simple("loss", 1.0)])])
+    write_events(tmp_path / "other", [(0, [simple("loss", 2.0)])])
+    reader.clear_cache()
+    load(tmp_path)
+    for n in range(3):  # the run grows, as a training run does between two looks
+        with open(path, "ab") as fh:
+            fh.write(path.read_bytes()[-48:])
+        os.utime(path, (OLD + n + 1, OLD + n + 1))
+        assert len(load(tmp_path).runs[0].scalars) == n + 2
+    folders = sorted(key[1].rsplit("/", 1)[-1] for key in reader._cache)  # noqa: SLF001
+    assert folders == ["live", "other"]  # the superseded versions of "live" were dropped
+
+
 def test_bad_and_empty_files_are_reported_and_good_ones_load(tmp_path):
     write_events(tmp_path / "good", [(0, [simple("loss", 1.0)])])
     (tmp_path / "good" / "events.out.tfevents.5.junk").write_bytes(np.random.default_rng(1).bytes(500))

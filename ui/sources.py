@@ -105,10 +105,12 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _load_folder(path: str, files: tuple[tuple[str, int, int], ...]) -> Loaded:
     # Keyed by path + every file's size and mtime: a folder is re-read only when a file under
-    # it was added, grew or was touched (a run still training keeps growing).
+    # it was added, grew or was touched (a run still training keeps growing). Few entries: a
+    # followed run leaves a dead version behind each time it grows (the reader's own cache,
+    # underneath, keeps one per folder), and a parsed 50 MB logdir pickles to ~31 MB.
     return _wrap(lambda: reader.load(path))
 
 
