@@ -24,8 +24,10 @@ live file from an old truncated one that was just copied or unpacked (fresh mtim
 events). Uploads are never live.
 
 Cache: each run folder's result is kept in an in-process LRU keyed by (path, size, mtime) of
-every file in it (plus config.json, the overrides and the live state), so re-opening an
-unchanged logdir costs only the `stat` calls. Cached frames are shared: treat them as
+every file in it (plus config.json, the overrides and the live state), one version per folder,
+so re-opening an unchanged logdir costs only the `stat` calls. A file that may be live is
+decoded once and then only in the bytes appended since (`records.extend`), so following a
+large run while it trains stays cheap. Cached frames are shared: treat them as
 read-only. `clear_cache()` empties it. Uploads are not cached.
 """
 from __future__ import annotations
@@ -47,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import archives, tags
-from diagnostics.records import FileEvents, ReaderError, decode
+from diagnostics.records import FileEvents, ReaderError, decode, extend
 from diagnostics.rundata import FileProblem, RunData, empty_histograms, empty_scalars
 
 __all__ = ["Limits", "LoadResult", "ReaderError", "load", "load_uploads", "clear_cache"]
@@ -89,6 +91,7 @@ _cache_lock = threading.Lock()
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _live_files.clear()
 
 
 # ---- public entry points ---------------------------------------------------------------------
@@ -278,7 +281,7 @@ def _read_run(names, run_dir, files, overrides, limits, live, cache):
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-    value = _build_run(names, run_dir, files, stats, is_live, overrides, limits)
+    value = _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache)
     if cache:
         _remember(key, value)
     return value
@@ -299,15 +302,21 @@ def _remember(key: tuple, value: tuple[RunData | None, list[FileProblem]]) -> No
             total -= rows(old)
 
 
-def _read_file(f: _File, size: int, live_mtime_ns: int, limits: Limits) -> tuple[FileEvents | None, list[str]]:
+def _read_file(f: _File, size: int, live_mtime_ns: int, limits: Limits, *,
+               incremental: bool = False) -> tuple[FileEvents | None, list[str]]:
     """(events or None when the file is skipped, problems). `live_mtime_ns`: the mtime of a
-    file that may still be written (recent, newest of its folder), else 0."""
+    file that may still be written (recent, newest of its folder), else 0. `incremental`:
+    decode only what was appended since the last read of this file (`_grown`)."""
     if f.path.name.endswith(".profile-empty"):
         return None, ["profiler marker (*.profile-empty): holds no training data, skipped"]
     try:
-        with open(f.path, "rb") as fh:
-            data = fh.read(size)  # only what was stat'ed: a live file may grow meanwhile
-        fe = decode(data, f.shown)
+        fe = _grown(f, size) if incremental else None
+        if fe is None:
+            with open(f.path, "rb") as fh:
+                data = fh.read(size)  # only what was stat'ed: a live file may grow meanwhile
+            fe = decode(data, f.shown)
+        if incremental:
+            _remember_file(f.path, size, fe)
     except ReaderError as err:
         return None, [err.problem]
     except OSError as err:
@@ -329,13 +338,55 @@ def _read_file(f: _File, size: int, live_mtime_ns: int, limits: Limits) -> tuple
     return fe, notes
 
 
-def _build_run(names, run_dir, files, stats, is_live, overrides, limits):
+# A file still being written is decoded once, then only its new bytes at each later read: a
+# followed 50 MB live log costs the appended records, not a full parse, per look. One entry per
+# live file (the newest of its folder, changed in the last `live_seconds`).
+_GUARD = 16  # bytes before the resume point that must be unchanged: the file was appended to
+_live_files: OrderedDict[str, tuple[int, int, bytes, FileEvents]] = OrderedDict()  # path -> ino, size, guard, events
+_LIVE_FILES_MAX = 32
+
+
+def _grown(f: _File, size: int) -> FileEvents | None:
+    """The file's events from its last read plus what was appended since; None: read it all."""
+    with _cache_lock:
+        entry = _live_files.get(str(f.path))
+    if entry is None:
+        return None
+    ino, old_size, guard, prev = entry
+    start = prev.resume_at
+    if start is None or size < old_size or f.path.stat().st_ino != ino:
+        return None
+    with open(f.path, "rb") as fh:
+        fh.seek(max(0, start - _GUARD))
+        data = fh.read(size - max(0, start - _GUARD))
+    if data[: min(_GUARD, start)] != guard:
+        return None  # rewritten, not appended to
+    appended = data[min(_GUARD, start):]
+    if not appended:
+        return prev
+    return extend(prev, appended, f.shown)
+
+
+def _remember_file(path: Path, size: int, fe: FileEvents) -> None:
+    if fe.resume_at is None:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(max(0, fe.resume_at - _GUARD))
+        guard = fh.read(min(_GUARD, fe.resume_at))
+    with _cache_lock:
+        _live_files[str(path)] = (path.stat().st_ino, size, guard, fe)
+        _live_files.move_to_end(str(path))
+        while len(_live_files) > _LIVE_FILES_MAX:
+            _live_files.popitem(last=False)
+
+
+def _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache):
     name, shown_dir = names
     parsed: list[tuple[_File, FileEvents]] = []
     errors: list[FileProblem] = []
     partial: list[FileProblem] = []
     for f, (size, mtime_ns), live in zip(files, stats, is_live):
-        fe, notes = _read_file(f, size, live and mtime_ns, limits)
+        fe, notes = _read_file(f, size, live and mtime_ns, limits, incremental=cache and live)
         problems = [FileProblem(f.shown, n) for n in notes]
         errors.extend(problems)
         if fe is not None:

@@ -62,6 +62,8 @@ class FileEvents:
     hparams: dict[str, Any] | None = None
     tail: int = 0  # bytes of an incomplete record at the end of the file
     last_wall_time: float = float("nan")  # of the last intact record: how recently it was written
+    resume_at: int | None = None  # where the intact records end, when the file ends cleanly
+    tag_plugins: dict[str, str] = field(default_factory=dict)  # TF2 names a tag's plugin once
     problems: tuple[str, ...] = ()  # damage that was skipped over
 
 
@@ -128,8 +130,9 @@ def _data_crc_ok(buf: bytes, arr8: np.ndarray, heads: np.ndarray, ends: np.ndarr
     return _masked(crcs) == stored
 
 
-def frame(buf: bytes, name: str) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
-    """(data offsets, data lengths, incomplete tail bytes, problems) of the intact records.
+def frame(buf: bytes, name: str) -> tuple[np.ndarray, np.ndarray, int, list[str], bool]:
+    """(data offsets, data lengths, incomplete tail bytes, problems, clean end) of the intact
+    records; clean end: the bytes end with whole records, or with one record cut short.
 
     Raises ReaderError when the bytes hold no intact record at all and are not a record
     cut short (e.g. a Git LFS pointer, text, random bytes)."""
@@ -151,6 +154,7 @@ def frame(buf: bytes, name: str) -> tuple[np.ndarray, np.ndarray, int, list[str]
     starts: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     corrupt = tail = 0
+    clean = True
     while True:
         heads, stop = _walk(buf, pos)
         h = np.asarray(heads, np.int64)
@@ -173,12 +177,13 @@ def frame(buf: bytes, name: str) -> tuple[np.ndarray, np.ndarray, int, list[str]
         found = _resync(buf, resume + 1)
         if found is None:
             problems.append(f"unreadable bytes from byte {resume} to the end ({n - resume} bytes)")
+            clean = False
             break
         problems.append(f"damaged bytes {resume}-{found} skipped")
         pos = found
     if corrupt:
         problems.insert(0, f"{corrupt} corrupt record(s) skipped (CRC mismatch)")
-    return np.concatenate(starts), np.concatenate(lengths), tail, problems
+    return np.concatenate(starts), np.concatenate(lengths), tail, problems, clean
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -371,9 +376,10 @@ class _Slow:
             self.plugins.add(plugin)
 
 
-def decode(buf: bytes, name: str) -> FileEvents:
-    """All events of one file's bytes. Raises ReaderError when it is not an event file."""
-    starts, lens, tail, problems = frame(buf, name)
+def decode(buf: bytes, name: str, tag_plugins: dict[str, str] | None = None) -> FileEvents:
+    """All events of one file's bytes. Raises ReaderError when it is not an event file.
+    `tag_plugins`: what earlier bytes of the same file said (`extend` decodes appended bytes)."""
+    starts, lens, tail, problems, clean = frame(buf, name)
     arr = np.frombuffer(buf, np.uint8)
     ok, tstart, tlen, steps, values, walls = _fast_scalars(arr, starts, lens)
     names, ids, named = _intern_tags(arr, tstart, tlen)
@@ -383,6 +389,7 @@ def decode(buf: bytes, name: str) -> FileEvents:
     fast_first = (int(fast_rec[0]), int(steps[0])) if fast_rec.size else None
 
     slow = _Slow()
+    slow.tag_plugin.update(tag_plugins or {})
     for rec in np.flatnonzero(~ok).tolist():
         s = int(starts[rec])
         slow.add(rec, buf[s : s + int(lens[rec])])
@@ -416,7 +423,51 @@ def decode(buf: bytes, name: str) -> FileEvents:
         hparams=slow.hparams,
         tail=tail,
         last_wall_time=_wall_time(buf, int(starts[-1])) if starts.size else float("nan"),
+        resume_at=len(buf) - tail if clean else None,
+        tag_plugins=slow.tag_plugin,
         problems=tuple(problems),
+    )
+
+
+def extend(prev: FileEvents, appended: bytes, name: str) -> FileEvents | None:
+    """`prev` (a clean decode of a file's first bytes) plus the events of the bytes written
+    after `prev.resume_at`; None where only a full decode can tell (damage on either side,
+    too few bytes to frame): a growing live file is then read again from its start."""
+    if prev.problems or prev.resume_at is None:
+        return None
+    try:
+        new = decode(appended, name, prev.tag_plugins)
+    except ReaderError:
+        return None
+    if new.problems or new.resume_at is None:
+        return None
+    tags = {t: i for i, t in enumerate(prev.scalar_tags)}
+    remap = np.asarray([tags.setdefault(t, len(tags)) for t in new.scalar_tags], np.int32)
+    hist_tags = {t: i for i, t in enumerate(prev.hist_tags)}
+    hist_remap = np.asarray([hist_tags.setdefault(t, len(hist_tags)) for t in new.hist_tags], np.int32)
+    hist = prev.hist
+    if new.hist and new.hist["id"].size:
+        added = {**new.hist, "id": hist_remap[new.hist["id"]]}
+        hist = {k: np.concatenate([prev.hist[k], added[k]]) if prev.hist else added[k] for k in added}
+    return FileEvents(
+        scalar_tags=tuple(tags),
+        scalar_ids=np.concatenate([prev.scalar_ids, remap[new.scalar_ids] if remap.size else new.scalar_ids]),
+        steps=np.concatenate([prev.steps, new.steps]),
+        values=np.concatenate([prev.values, new.values]),
+        wall_times=np.concatenate([prev.wall_times, new.wall_times]),
+        hist_tags=tuple(hist_tags),
+        hist=hist,
+        plugins=prev.plugins | new.plugins,
+        kinds=prev.kinds | new.kinds,
+        source_writer=prev.source_writer or new.source_writer,
+        has_header=prev.has_header or new.has_header,
+        events=prev.events + new.events,
+        first_step=prev.first_step if prev.first_step is not None else new.first_step,
+        hparams=prev.hparams if prev.hparams is not None else new.hparams,
+        tail=new.tail,
+        last_wall_time=new.last_wall_time if new.events else prev.last_wall_time,
+        resume_at=prev.resume_at + new.resume_at,
+        tag_plugins={**new.tag_plugins, **prev.tag_plugins},
     )
 
 
