@@ -89,3 +89,20 @@ def test_a_rewritten_file_is_read_again_from_the_start(tmp_path):
     os.utime(path)
     loss = load(tmp_path / "run").runs[0].scalar("train/loss")
     assert len(loss) == 30 and set(loss) == {2.0}  # not the old 20 plus a tail framed from the middle
+
+
+def test_damage_appended_to_a_live_file_is_found_by_a_full_read(tmp_path):
+    path = write_events(tmp_path / "run", [(s, [simple("train/loss", 1.0)]) for s in range(20)],
+                        wall0=time.time() - 30)
+    os.utime(path)
+    load(tmp_path / "run")
+    good = write_events(tmp_path / "more", [(s, [simple("train/loss", 3.0)]) for s in range(20, 25)],
+                        wall0=time.time() - 5).read_bytes()
+    garbage = np.random.default_rng(0).bytes(300)
+    with open(path, "ab") as fh:  # junk between two good stretches, as a crashed writer leaves
+        fh.write(garbage + good)
+    os.utime(path)
+    result = load(tmp_path / "run")
+    reference = records.decode(path.read_bytes(), "ref")
+    assert len(result.runs[0].scalars) == reference.steps.size == 25
+    assert [e.message for e in result.errors] == list(reference.problems)  # the damage, reported
