@@ -163,6 +163,25 @@ def test_server_runs_root_lists_only_its_own_folders(tmp_path, monkeypatch):
     assert "Health summary" in texts(at)
 
 
+def test_an_empty_runs_folder_is_followed_until_a_run_appears(tmp_path, monkeypatch):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from ui import watch
+
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    at = start()
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    assert "No event files under" in texts(at) and at.toggle(key="watch_server").value is True
+    empty = watch.state(tmp_path, [])
+    writer = SummaryWriter(str(tmp_path / "first"))  # a training starts writing there
+    writer.add_scalar("train/loss", 1.0, 0)
+    writer.close()
+    assert watch.state(tmp_path, []) != empty  # what makes the open page redraw
+    ok(at.run())
+    assert at.multiselect(key="pick_server").options == ["first"]
+
+
 def _log_steps(writer, steps) -> None:
     for step in steps:
         writer.add_scalar("train/loss", 1.0 / (step + 1), step)

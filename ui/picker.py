@@ -78,10 +78,12 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
     folders = sources.list_run_folders(root)
     if not folders:
         st.info(t("no_samples" if source == "samples" else "no_server_runs", lang, root=root))
-        return Picked()
-    label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
-    picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}") if f in folders]
+        picked_folders = []
+    else:
+        label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
+        picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}") if f in folders]
     picked = Picked()
+    # Followed even while empty: the first run a training writes there then shows by itself.
     if source == "server" and st.toggle(t("watch", lang), value=True, key="watch_server",
                                         help=t("watch_help", lang, s=f"{watch.EVERY_S:g}")):
         # Taken before reading: a file that changes while we read triggers one more redraw.
