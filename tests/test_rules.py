@@ -156,6 +156,13 @@ def test_underfitting_says_when_the_loss_is_still_falling():
     # a stalled loss (the rule's own example) has no such note
     stalled = RULES["underfitting"].run(RULES["underfitting"].examples.fires[0]())
     assert isinstance(stalled, Finding) and "still falling" not in stalled.message and len(stalled.evidence) == 1
+    # neither logs train/acc: said so, at lower confidence than with an accuracy to back it
+    assert "Judged from the loss alone" in f.message and "Judged from the loss alone" in stalled.message
+    with_acc = RULES["underfitting"].run(RULES["underfitting"].examples.fires[1]())  # logs train/acc
+    assert "Judged from the loss alone" not in with_acc.message and "train accuracy" in with_acc.message
+    run = RULES["underfitting"].examples.fires[0]()
+    loss_only = RULES["underfitting"].with_thresholds(loss_only=1.0).run(run)
+    assert stalled.confidence == pytest.approx(0.6 * loss_only.confidence, abs=1e-3)  # (rounded to 3 places)
 
 
 def test_exploding_gradients_seen_only_by_the_first_of_few_points_still_fire():

@@ -11,7 +11,9 @@ barely beat guessing. When `train/acc` is logged its end level is reported along
 When the loss is still clearly falling over the last quarter of the run (a straight-line fit
 drops it by `still_falling` of its end level or more), the finding says so: a run stopped
 while still learning (often a fine-tuned detector, whose loss starts low) may only need more
-epochs, the last of the documents' remedies, rather than a different model.
+epochs, the last of the documents' remedies, rather than a different model. Without a logged
+train accuracy the finding says it was judged from the loss alone, at lower confidence: a
+fine-tuned model (a pretrained detector or language model) starts far below chance level.
 """
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ MESSAGE = {
           "模型连训练数据都拟合不好。{falling}",
 }
 ACC_NOTE = {"en": ", train accuracy {acc_pct}%", "zh": "，训练准确率 {acc_pct}%"}
+LOSS_ONLY_NOTE = {
+    "en": " Judged from the loss alone (no train accuracy logged): a fine-tuned model starts far "
+          "below chance level and need not halve its loss, so check its accuracy.",
+    "zh": "仅根据损失判断（没有记录训练准确率）：微调的模型起点远低于随机水平，损失不一定减半，请核对其准确率。",
+}
 FALLING_NOTE = {
     "en": " It is still falling ({drop_pct}% over the last quarter of the run): it may only need "
           "more epochs.",
@@ -49,6 +56,7 @@ class Thresholds:
     full_at: float = 1.0  # no progress at all gives confidence 1
     min_points: int = 6
     still_falling: float = 0.05  # fitted drop over the last quarter / end level: "still learning"
+    loss_only: float = 0.6  # confidence factor without train/acc: the start may not be chance level
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -78,10 +86,10 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
                                  value=drop, threshold=th.still_falling))
     return finding(
         ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
-        confidence=sig.confidence(remaining, th.min_remaining, th.full_at),
+        confidence=sig.confidence(remaining, th.min_remaining, th.full_at) * (1.0 if acc_note else th.loss_only),
         onset_step=int(loss.index[0]), evidence=evidence,
         value_pct=100 * remaining, start=start, end=end, threshold_pct=100 * th.min_remaining,
-        acc=acc_note, falling=falling,
+        acc=acc_note, falling=falling + ("" if acc_note else text(LOSS_ONLY_NOTE, lang)),
     )
 
 
