@@ -52,6 +52,15 @@ def pick_sample(at: AppTest, name: str = SAMPLE) -> AppTest:
     return ok(at.run())
 
 
+@needs_samples
+def test_the_health_summary_names_the_first_remedy_to_try():
+    from diagnostics.remedies import remedies_for
+
+    at = pick_sample(start())
+    [alert] = [w.value for w in at.warning if "Fix first" in w.value]
+    assert f"Try first: {remedies_for('overfitting', 'en')[0].action}" in alert
+
+
 def test_empty_state_tells_a_newcomer_what_to_do():
     at = ok(start())
     assert "Pick a sample run on the left" in texts(at)

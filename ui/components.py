@@ -107,7 +107,10 @@ def health_summary(report: Report, lang: str) -> None:
     first = report.fix_first
     if first is not None:
         alert = st.error if first.severity == Severity.CRITICAL else st.warning
-        alert(t("fix_first", lang, title=first.title), icon=SEVERITY_ICON[first.severity])
+        text = t("fix_first", lang, title=first.title)
+        if first.remedies:  # the documents' first remedy: what to try before anything else
+            text += "  \n" + t("try_first", lang, action=first.remedies[0].action, n=len(first.remedies))
+        alert(text, icon=SEVERITY_ICON[first.severity])
     elif report.passed:
         st.success(t("all_clear", lang), icon="✅")
     else:  # never a silent "healthy" when nothing could be judged

@@ -166,6 +166,8 @@ LABELS: dict[str, dict[str, str]] = {
     "pair_nothing": {"en": "{run} has no problem to check for: nothing to compare against.",
                      "zh": "{run} 没有需要检查的问题：无从比较。"},
     "pair_new": {"en": "New in the second run: {rules}", "zh": "第二个运行中新出现：{rules}"},
+    "try_first": {"en": "Try first: {action} (remedy 1 of {n}, below)",
+                  "zh": "先试：{action}（共 {n} 个解决办法中的第 1 个，见下方）"},
     "config_title": {"en": "Configuration ({n} settings)", "zh": "配置（{n} 项）"},
     "config_key": {"en": "setting", "zh": "配置项"},
     "config_value": {"en": "value", "zh": "值"},
