@@ -206,7 +206,7 @@ def aligned_curves(parents: Sequence[RunData], children: Sequence[RunData],
 def _metric(parents: Sequence[RunData], children: Sequence[RunData]) -> tuple[str, bool]:
     """(tag, higher is better) to judge both sides on."""
     runs = (*parents, *children)
-    loss_fns = {(r.config or {}).get("loss") for r in runs}
+    loss_fns = {str((r.config or {}).get("loss")) for r in runs}  # str: any writer's config value
     if len(loss_fns) > 1 and all(r.has("val/acc") for r in runs):
         return "val/acc", True
     return ("val/loss" if any(r.has("val/loss") for r in runs) else "train/loss"), False

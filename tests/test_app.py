@@ -272,6 +272,11 @@ def test_every_real_log_renders_without_an_exception(monkeypatch):
     picker.set_value(picker.options)
     ok(at.run())
     assert not at.error and at.warning  # damaged files are reported, the rest still loads
+    # before/after across two writers where one logs no loss at all: said, not a crash
+    labels = at.selectbox(key="chosen_run").options
+    at.selectbox(key="pair_before").set_value(next(i for i, n in enumerate(labels) if "YOLOv5" in n))
+    at.selectbox(key="pair_after").set_value(next(i for i, n in enumerate(labels) if "tensorflow-zoo" in n))
+    assert "nothing to weigh them on" in texts(ok(at.run()))
     for label in at.selectbox(key="chosen_run").options:
         at.selectbox(key="chosen_run").set_value(label)
         assert "Health summary" in texts(ok(at.run()))

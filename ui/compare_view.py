@@ -194,6 +194,10 @@ def pair(labels: Sequence[str], runs: Sequence[RunData], reports: Sequence[Repor
     if before == after or first is None:
         st.caption(t("pair_same" if before == after else "pair_nothing", lang, run=labels[before]))
         return
+    two = (runs[before], runs[after])
+    if not any(all(r.has(tag) for r in two) for tag in LOSS_TAGS):  # nothing to weigh them on
+        st.caption(t("pair_no_metric", lang))
+        return
     cmp = compare([runs[before]], [runs[after]], first.rule_id,
                   reports={id(runs[before]): reports[before], id(runs[after]): reports[after]})
     VERDICT_BOX[cmp.verdict](cmp.reason_text(lang), icon=components.VERDICT_ICON[cmp.verdict])

@@ -165,6 +165,8 @@ LABELS: dict[str, dict[str, str]] = {
     "pair_same": {"en": "Pick two different runs.", "zh": "请选择两个不同的运行。"},
     "pair_nothing": {"en": "{run} has no problem to check for: nothing to compare against.",
                      "zh": "{run} 没有需要检查的问题：无从比较。"},
+    "pair_no_metric": {"en": "These two runs do not both log val/loss or train/loss: nothing to weigh them on.",
+                       "zh": "这两个运行没有都记录 val/loss 或 train/loss：无从比较。"},
     "pair_new": {"en": "New in the second run: {rules}", "zh": "第二个运行中新出现：{rules}"},
     "try_first": {"en": "Try first: {action} (remedy 1 of {n}, below)",
                   "zh": "先试：{action}（共 {n} 个解决办法中的第 1 个，见下方）"},
