@@ -177,7 +177,7 @@ def test_markdown_carries_each_remedys_why_and_code_inside_its_list_item():
         code = re.search(r"\n   ```python\n(.*?)\n   ```\n", item, re.S).group(1)
         # indented to stay inside the numbered item; blank lines stay blank
         assert "\n".join(line[3:] for line in code.split("\n")) == r.snippet.rstrip("\n")
-    assert f'trainer change: `{{"weight_decay": 0.005}}`' in md
+    assert 'trainer change: `{"weight_decay": 0.005}`' in md
 
 
 def _ppo_like(writer: str | None) -> SyntheticRun:
