@@ -1,4 +1,4 @@
-"""What following a runs folder costs a page that is open but still: `ui.watch.state` every 3 s.
+"""What following a runs folder costs a page that is open but still: `ui.watch.state_now` every 3 s.
 
     python -m benchmarks.watch_cost [--runs 200] [--files 10]
 
@@ -51,7 +51,7 @@ def main() -> None:
         folders = sorted(p.name for p in root.iterdir())
         print(f"runs root: {args.runs} runs × {args.files} files")
         for picked in (1, 10):
-            seconds = timed(lambda: watch.state(root, folders[:picked]))
+            seconds = timed(lambda: watch.state_now(root, folders[:picked]))
             print(f"state() with {picked:>2} picked: {1000 * seconds:.2f} ms per check "
                   f"({100 * seconds / watch.EVERY_S:.2f} % of one core at one check per {watch.EVERY_S:g} s)")
 

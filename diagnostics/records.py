@@ -451,7 +451,7 @@ def extend(prev: FileEvents, appended: bytes, name: str) -> FileEvents | None:
         hist = {k: np.concatenate([prev.hist[k], added[k]]) if prev.hist else added[k] for k in added}
     return FileEvents(
         scalar_tags=tuple(tags),
-        scalar_ids=np.concatenate([prev.scalar_ids, remap[new.scalar_ids] if remap.size else new.scalar_ids]),
+        scalar_ids=np.concatenate([prev.scalar_ids, remap[new.scalar_ids]]),
         steps=np.concatenate([prev.steps, new.steps]),
         values=np.concatenate([prev.values, new.values]),
         wall_times=np.concatenate([prev.wall_times, new.wall_times]),

@@ -182,11 +182,11 @@ def test_an_empty_runs_folder_is_followed_until_a_run_appears(tmp_path, monkeypa
     at.radio(key="source").set_value("server")
     ok(at.run())
     assert "No event files under" in texts(at) and at.toggle(key="watch_server").value is True
-    empty = watch.state(tmp_path, [])
+    empty = watch.state_now(tmp_path, [])
     writer = SummaryWriter(str(tmp_path / "first"))  # a training starts writing there
     writer.add_scalar("train/loss", 1.0, 0)
     writer.close()
-    assert watch.state(tmp_path, []) != empty  # what makes the open page redraw
+    assert watch.state_now(tmp_path, []) != empty  # what makes the open page redraw
     ok(at.run())
     assert at.multiselect(key="pick_server").options == ["first"]
 
@@ -213,19 +213,23 @@ def test_a_run_still_training_says_so_and_the_page_follows_it(tmp_path, monkeypa
     at.radio(key="source").set_value("server")
     ok(at.run())
     assert at.toggle(key="watch_server").value is True  # following is on by default
+    drawn = []
+    monkeypatch.setattr(watch, "follow", lambda *args: drawn.append(args))  # what the page hands it
     at.multiselect(key="pick_server").set_value(["live"])
     ok(at.run())
     assert "Still training (epoch 1 of 5)" in texts(at) and "· 10 points" in texts(at)
 
-    # What the timed watcher compares: it changes when the run grows or a new run appears.
-    seen = watch.state(tmp_path, ["live"])
-    assert watch.state(tmp_path, ["live"]) == seen  # nothing changed: no redraw
+    # What the timed watcher compares: the page's own picture equals the disk's while nothing
+    # changes (else a still page would redraw forever), and differs once the run grows.
+    (root, folders, seen) = drawn[-1]
+    assert (root, folders) == (tmp_path.resolve(), ("live",))
+    assert watch.state_now(tmp_path, ["live"]) == seen  # nothing changed: no redraw
     _log_steps(writer, range(10, 25))
-    grown = watch.state(tmp_path, ["live"])
+    grown = watch.state_now(tmp_path, ["live"])
     assert grown != seen
     other = SummaryWriter(str(tmp_path / "second"))
     _log_steps(other, range(3))
-    assert watch.state(tmp_path, ["live"]) != grown
+    assert watch.state_now(tmp_path, ["live"]) != grown
     writer.close()
     other.close()
 

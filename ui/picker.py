@@ -83,14 +83,16 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
         picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}") if f in folders]
     picked = Picked()
+    # Taken once, before reading: the loader's cache key and the watcher's starting point (a
+    # file that changes while we read makes the watcher redraw once more).
+    prints = {folder: sources.fingerprint(sources.inside(root, folder)) for folder in picked_folders}
     # Followed even while empty: the first run a training writes there then shows by itself.
     if source == "server" and st.toggle(t("watch", lang), value=True, key="watch_server",
                                         help=t("watch_help", lang, s=f"{watch.EVERY_S:g}")):
-        # Taken before reading: a file that changes while we read triggers one more redraw.
-        picked.watch = (root, tuple(picked_folders), watch.state(root, picked_folders))
+        picked.watch = (root, tuple(picked_folders), watch.state(folders, list(prints.values())))
     for folder in picked_folders:  # only what we listed ourselves; nothing typed in
         with st.spinner(t("loading", lang)):
-            content, loaded = sources.load_folder(root, folder)
+            content, loaded = sources.load_folder(root, folder, prints[folder])
         if loaded.error:
             picked.errors.append(t("load_failed", lang, what=folder, msg=translate(loaded.error, lang)))
         picked.skipped += _file_problems(loaded, lang)

@@ -114,10 +114,12 @@ def _load_folder(path: str, files: tuple[tuple[str, int, int], ...]) -> Loaded:
     return _wrap(lambda: reader.load(path))
 
 
-def load_folder(root: Path, relative: str) -> tuple[str, Loaded]:
-    """(content id, loaded runs) of a folder under `root`; the id changes when a file does."""
+def load_folder(root: Path, relative: str, files: tuple[tuple[str, int, int], ...] | None = None
+                ) -> tuple[str, Loaded]:
+    """(content id, loaded runs) of a folder under `root`; the id changes when a file does.
+    `files`: its `fingerprint`, when the caller took it already."""
     path = inside(root, relative)
-    files = fingerprint(path)
+    files = fingerprint(path) if files is None else files
     content = hashlib.sha1(repr((str(path), files)).encode()).hexdigest()
     return content, _load_folder(str(path), files)
 

@@ -18,23 +18,23 @@ from ui import sources
 EVERY_S = 3.0
 
 
-def state(root: Path, folders: Sequence[str]) -> str:
-    """A digest of what the page shows from `root`: which runs exist, and the picked ones' files."""
-    h = hashlib.sha1(repr(sources.list_run_folders(root)).encode())
-    for folder in folders:
-        try:
-            h.update(repr(sources.fingerprint(sources.inside(root, folder))).encode())
-        except sources.OutsideRoot:  # only folders the sidebar listed arrive here; be safe anyway
-            continue
-    return h.hexdigest()
+def state(listing: Sequence[str], prints: Sequence[tuple[tuple[str, int, int], ...]]) -> str:
+    """A digest of what the page shows from a root: its runs (`list_run_folders`) and the picked
+    ones' files (`fingerprint`), as the page drew them."""
+    return hashlib.sha1(repr((tuple(listing), tuple(prints))).encode()).hexdigest()
+
+
+def state_now(root: Path, folders: Sequence[str]) -> str:
+    """`state` of the root as it is on disk now."""
+    return state(sources.list_run_folders(root), [sources.fingerprint(sources.inside(root, f)) for f in folders])
 
 
 def follow(root: Path, folders: Sequence[str], seen: str) -> None:
-    """Draw the (invisible) watcher: rerun the page once `state` differs from `seen`."""
+    """Draw the (invisible) watcher: rerun the page once the root's `state` differs from `seen`."""
     _poll(str(root), tuple(folders), seen)
 
 
 @st.fragment(run_every=EVERY_S)
 def _poll(root: str, folders: tuple[str, ...], seen: str) -> None:
-    if state(Path(root), folders) != seen:
+    if state_now(Path(root), folders) != seen:
         st.rerun()  # the whole page (scope "app"): the sidebar lists new runs too
