@@ -99,10 +99,7 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
     middle = (steps.min() + steps.max()) / 2 if steps.size else 0.0
     for number, f in findings:
         _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang, middle)
-    fig.update_layout(
-        title=t(f"chart_{spec.id}", lang), height=340, margin=dict(l=10, r=10, t=50, b=10),
-        legend=LEGEND_BELOW, xaxis_title=t("step", lang),
-    )
+    lay_out(fig, t(f"chart_{spec.id}", lang), lang)
     fig.update_yaxes(**y_axis(series.values(), spec.log_y))
     return fig
 
@@ -160,7 +157,13 @@ def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Eviden
                       annotation_font_size=10)
 
 
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.42)  # under the axis title, not on it
+def lay_out(fig: go.Figure, title: str, lang: str, *, x: str = "step", height: int = 340,
+            **more: object) -> None:
+    """Every chart's frame: title, size, margins, the x axis's name, the legend underneath
+    (below the axis title, not on it)."""
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.42), xaxis_title=t(x, lang),
+                      **more)
 
 
 def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str) -> go.Figure | None:
@@ -174,8 +177,7 @@ def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str)
             fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=label)
     if not fig.data:
         return None
-    fig.update_layout(title=canonical, height=340, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=LEGEND_BELOW, xaxis_title=t("step", lang))
+    lay_out(fig, canonical, lang)
     return fig
 
 
@@ -192,8 +194,7 @@ def other_figure(run: RunData, tag: str, lang: str) -> go.Figure:
     shown = thin(series)
     fig = go.Figure()
     fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=tag)
-    fig.update_layout(title=tag, height=260, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-                      xaxis_title=t("step", lang))
+    lay_out(fig, tag, lang, height=260, showlegend=False)
     fig.update_yaxes(**y_axis([series], log_y=False))
     return fig
 

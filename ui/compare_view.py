@@ -271,8 +271,7 @@ def overlay(parents: Sequence[RunData], children: Sequence[RunData], tag: str, l
                             name=f"{t(f'side_{side}', lang)} · {t('replica', lang, seed=seed)}",
                             legendgroup=side, opacity=1.0 if bold else 0.55,
                             line=dict(color=SIDE_COLOR[side], width=2.5 if bold else 1.2))
-    fig.update_layout(title=tag, height=320, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=charts.LEGEND_BELOW, xaxis_title=t(x, lang))
+    charts.lay_out(fig, tag, lang, x=x)
     return fig
 
 
