@@ -1,6 +1,6 @@
 """`python -m diagnostics --inventory PATH`: what the reader finds, as JSON.
 
-    {"runs": [{"run", "writer", "files", "tags": [{"tag", "canonical", "points"}]}],
+    {"runs": [{"run", "writer", "files", ["part",] "tags": [{"tag", "canonical", "points"}]}],
      "errors": [{"file", "message"}]}
 
 Exit 0 when at least one run was read; 2 (with a one-line reason on stderr) when nothing
@@ -29,6 +29,7 @@ def inventory(path: str) -> dict[str, Any]:
             "run": run.run,
             "writer": run.writer,
             "files": list(run.files),
+            **({"part": run.part.to_dict()} if run.part else {}),  # its folder held several runs
             "tags": [{"tag": t, "canonical": run.tag_map.get(t), "points": points.get(t, 0)}
                      for t in sorted(run.tag_map)],
         })

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from diagnostics.rundata import RunPart
 
 
 class Severity(IntEnum):
@@ -52,6 +55,8 @@ class Remedy:
     source: str  # document file name + section, e.g. "001_e7d42a91e0d049af.txt §二.2"
     snippet: str = ""  # PyTorch code showing how to apply it in one's own loop
     change: Mapping[str, Any] | None = None  # config change for our trainer; None = advice only
+    applies: bool = True  # False: listed last, it cannot help this run's task
+    not_applicable: str = ""  # why not, in the report's language
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +66,8 @@ class Remedy:
             "source": self.source,
             "snippet": self.snippet,
             "change": dict(self.change) if self.change is not None else None,
+            "applies": self.applies,
+            "not_applicable": self.not_applicable,
         }
 
 
@@ -111,6 +118,7 @@ class Report:
     not_assessed: tuple[NotAssessed, ...]
     passed: tuple[str, ...] = ()  # rule ids that ran and found nothing
     lang: str = "en"
+    part: RunPart | None = None  # the run's `RunData.part`: its folder held several runs
 
     @property
     def fix_first(self) -> Finding | None:
@@ -124,6 +132,7 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "not_assessed": [n.to_dict() for n in self.not_assessed],
             "passed": list(self.passed),
+            **({"part": self.part.to_dict()} if self.part else {}),
         }
 
 

@@ -3,16 +3,27 @@
     result = load("runs/")                  # LoadResult(runs=[RunData...], errors=[FileProblem...])
     result = load_uploads([("logs.zip", data)])
 
-What is a run: every folder holding event files (names containing "tfevents"), named by its
-path relative to the root ("." -> the root folder's own name). Sibling split folders are ONE
-run, their parent: `train/`+`validation/` (Keras), `train/`+`eval/` (Trax, TF OD API), or a
-folder with events plus an `eval/` child (tf.estimator). Tags from the validation side get the
-folder's name as prefix (`validation/epoch_loss`, `eval/loss`) so `tags.py` maps them to
-`val/*`. A folder named validation/valid/val/eval/evaluation is a validation side even alone
-(its tags are prefixed too); `test/` only next to a train side or inside a run.
+What is a run. A run folder is every folder holding event files (names containing
+"tfevents"), named by its path relative to the root ("." -> the root folder's own name).
+Sibling split folders are ONE run folder, their parent: `train/`+`validation/` (Keras),
+`train/`+`eval/` (Trax, TF OD API), or a folder with events plus an `eval/` child
+(tf.estimator). Tags from the validation side get the folder's name as prefix
+(`validation/epoch_loss`, `eval/loss`) so `tags.py` maps them to `val/*`. A folder named
+validation/valid/val/eval/evaluation is a validation side even alone (its tags are prefixed
+too); `test/` only next to a train side or inside a run.
+
+A run folder holds one run, or several when a writer's step counter started over there (a
+script started twice into one logdir, a re-created HF `Trainer`, two Keras `fit()` calls):
+`sessions.split` groups its files, each one writer session, into runs. A file whose steps carry
+on the run (a resume from a checkpoint, even one that re-logs some steps) stays in it; one that
+starts back at the beginning starts a new run; a file of other tags (the validation side, hparams,
+a graph) goes with the run it was written alongside. A folder of several runs gives one
+`RunData` per run, named "<folder>#1", "<folder>#2", ... in time order, each with `part` saying
+so (and `path` still the folder); a folder of one run keeps its plain name.
 
 Every event is kept. Files of a run are read in order of the timestamp in their names; steps
-that go back (a resumed run) are kept as rows (`RunData.scalar` takes the last write).
+that go back within a run (a resume that re-logs) are kept as rows (`RunData.scalar` takes
+the last write).
 
 Damage and the live-file rule: a bad file is reported in `errors` and skipped; the good ones
 still load. A file cut short (its last record incomplete) keeps its intact prefix and is
@@ -23,8 +34,8 @@ training run) and the incomplete tail is ignored quietly. The wall-time check is
 live file from an old truncated one that was just copied or unpacked (fresh mtime, old
 events). Uploads are never live.
 
-Cache: each run folder's result is kept in an in-process LRU keyed by (path, size, mtime) of
-every file in it (plus config.json, the overrides and the live state), one version per folder,
+Cache: each run folder's result (its runs) is kept in an in-process LRU keyed by (path, size,
+mtime) of every file in it (plus config.json, the overrides and the live state), one version per folder,
 so re-opening an unchanged logdir costs only the `stat` calls. A file that may be live is
 decoded once and then only in the bytes appended since (`records.extend`), so following a
 large run while it trains stays cheap. Cached frames are shared: treat them as
@@ -48,9 +59,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagnostics import archives, tags
+from diagnostics import archives, sessions, tags
 from diagnostics.records import FileEvents, ReaderError, decode, extend
-from diagnostics.rundata import FileProblem, RunData, empty_histograms, empty_scalars
+from diagnostics.rundata import FileProblem, RunData, RunPart, empty_histograms, empty_scalars
 
 __all__ = ["Limits", "LoadResult", "ReaderError", "load", "load_uploads", "clear_cache"]
 
@@ -84,7 +95,7 @@ _OUR_CONFIG_FIELDS = frozenset({"optimizer", "lr", "seed", "log_every", "hist_ev
 _MAX_CONFIG_BYTES = 1024 * 1024
 _STAMP = re.compile(r"tfevents\.(\d+)")
 _CACHE_MAX_ROWS = 20_000_000
-_cache: OrderedDict[tuple, tuple[RunData | None, list[FileProblem]]] = OrderedDict()
+_cache: OrderedDict[tuple, tuple[list[RunData], list[FileProblem]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -242,20 +253,36 @@ def _shown(root: Path, root_name: str, path: Path) -> str:
 
 
 def _order(f: _File) -> tuple:
+    """Time order: the timestamp in the name, then the writer's counter after it compared as
+    a number (files opened in the same second: "....pid.9" before "....pid.10")."""
     stamp = _STAMP.search(f.path.name)
-    return (int(stamp.group(1)) if stamp else 0, f.path.name, f.shown)
+    return (int(stamp.group(1)) if stamp else 0, _natural(f.path.name), f.shown)
+
+
+def _natural(name: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name))
 
 
 def _collect(groups, names, problems, overrides, limits, live, cache, root=None) -> LoadResult:
     result = LoadResult(errors=list(problems))
+    taken = {name for name, _ in names.values()}
     for run_dir in sorted(groups, key=lambda d: (d != root, names[d][0])):  # the root's own run first
         files = sorted(groups[run_dir], key=_order)
-        run, errs = _read_run(names[run_dir], run_dir, files, overrides, limits, live, cache)
+        named = (*names[run_dir], _part_separator(names[run_dir][0], taken))
+        runs, errs = _read_folder(named, run_dir, files, overrides, limits, live, cache)
         result.errors.extend(errs)
-        if run is not None:
-            result.runs.append(run)
+        result.runs.extend(runs)
     result.errors.sort(key=lambda p: p.file)
     return result
+
+
+def _part_separator(name: str, taken: set[str]) -> str:
+    """What joins a folder's name to its runs' numbers ("logs#2"): "#", or "##", ... when a
+    folder of that name already exists (a real folder "logs#2" beside "logs")."""
+    sep = "#"
+    while any(re.fullmatch(re.escape(name + sep) + r"\d+", other) for other in taken):
+        sep += "#"
+    return sep
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -266,7 +293,8 @@ def _stat(path: Path) -> tuple[int, int]:
         return -1, -1
 
 
-def _read_run(names, run_dir, files, overrides, limits, live, cache):
+def _read_folder(names, run_dir, files, overrides, limits, live, cache):
+    """The runs of one run folder (most often one) and its file problems, cached."""
     stats = [_stat(f.path) for f in files]
     now = time.time_ns()
     newest = {f.path.parent: i for i, f in enumerate(files)}  # the last file of each folder
@@ -281,14 +309,14 @@ def _read_run(names, run_dir, files, overrides, limits, live, cache):
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-    value = _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache)
+    value = _build_runs(names, run_dir, files, stats, is_live, overrides, limits, cache)
     if cache:
         _remember(key, value)
     return value
 
 
-def _remember(key: tuple, value: tuple[RunData | None, list[FileProblem]]) -> None:
-    rows = lambda v: 0 if v[0] is None else len(v[0].scalars) + len(v[0].histograms)  # noqa: E731
+def _remember(key: tuple, value: tuple[list[RunData], list[FileProblem]]) -> None:
+    rows = lambda v: sum(len(r.scalars) + len(r.histograms) for r in v[0])  # noqa: E731
     same_run = lambda k: (k[0], k[1], k[-1]) == (key[0], key[1], key[-1])  # noqa: E731 - name, folder, overrides
     with _cache_lock:
         # One version per run folder: a run still training changes every few seconds, and
@@ -380,23 +408,47 @@ def _remember_file(path: Path, size: int, fe: FileEvents) -> None:
             _live_files.popitem(last=False)
 
 
-def _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache):
-    name, shown_dir = names
+def _build_runs(names, run_dir, files, stats, is_live, overrides, limits, cache):
+    """Read the folder's files, split them into runs (`sessions`), build each run."""
+    name, shown_dir, sep = names
+    parsed, errors = _read_files(files, stats, is_live, limits, cache)
+    if not parsed:
+        return [], errors
+    groups = _split(parsed)
+    ours, from_json = _config(run_dir, errors, shown_dir)
+    if len(groups) == 1:
+        return [_build_run(name, run_dir, parsed, errors, ours, from_json, overrides)], errors
+    runs = []
+    for n, group in enumerate(groups, 1):  # "logs#1", "logs#2", ... in time order
+        run = _build_run(f"{name}{sep}{n}", run_dir, [parsed[i] for i in group], errors, ours, from_json,
+                         overrides)
+        runs.append(replace(run, part=_part(run, n, len(groups), name)))
+    return runs, errors
+
+
+def _split(parsed: list[tuple[_File, FileEvents]]) -> list[list[int]]:
+    """The files (indices into `parsed`, time order) of each run the folder held."""
+    if len(parsed) == 1:
+        return [[0]]
+    return sessions.split([sessions.session_of(fe, f.side) for f, fe in parsed])
+
+
+def _read_files(files, stats, is_live, limits, cache):
+    """([(file, events)] of the files read, each with its tag prefix settled; the problems of
+    every file)."""
     parsed: list[tuple[_File, FileEvents]] = []
     errors: list[FileProblem] = []
-    partial: list[FileProblem] = []
     for f, (size, mtime_ns), live in zip(files, stats, is_live):
         fe, notes = _read_file(f, size, live and mtime_ns, limits, incremental=cache and live)
-        problems = [FileProblem(f.shown, n) for n in notes]
-        errors.extend(problems)
+        errors.extend(FileProblem(f.shown, n) for n in notes)
         if fe is not None:
             side = f.side or ("eval/" if any(t.startswith(tags.EVAL_FILE_MARKERS) for t in fe.scalar_tags) else "")
             parsed.append((_File(f.path, f.shown, side), fe))
-            partial.extend(problems)
-    if not parsed:
-        return None, errors
+    return parsed, errors
+
+
+def _build_run(name, run_dir, parsed, errors, ours, from_json, overrides) -> RunData:
     scalars, histograms, tag_names = _frames(name, parsed)
-    ours, from_json = _config(run_dir, errors, shown_dir)
     hparams = next((fe.hparams for _, fe in parsed if fe.hparams), None)
     config = from_json if ours else hparams or from_json  # ours, else hparams, else any config.json
     writer = "run-doctor" if ours else tags.guess_writer(
@@ -405,9 +457,11 @@ def _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache):
         [fe.source_writer for _, fe in parsed],
         set().union(*(fe.plugins | fe.kinds for _, fe in parsed)),
     )
-    mapping = tags.map_tags(tag_names)
+    # whether a tag is a histogram decides its family (`gradients/fc1.weight`: grad/ or grad_norm/)
+    mapping = tags.map_tags(tag_names, histogram_tags=histograms["tag"].cat.categories)
     derived = tags.derived_losses(scalars["tag"].cat.categories, mapping)  # loss totals never logged
-    run = RunData(
+    shown = {f.shown for f, _ in parsed}
+    return RunData(
         run=name,
         scalars=scalars,
         histograms=histograms,
@@ -416,10 +470,15 @@ def _build_run(names, run_dir, files, stats, is_live, overrides, limits, cache):
         config=config,
         writer=writer,
         files=tuple(f.shown for f, _ in parsed),
-        problems=tuple(partial),
+        problems=tuple(p for p in errors if p.file in shown),  # partial reads of its files
         path=str(run_dir),
     )
-    return run, errors
+
+
+def _part(run: RunData, index: int, of: int, folder: str) -> RunPart:
+    steps = np.concatenate([run.scalars["step"].to_numpy(), run.histograms["step"].to_numpy()])
+    return RunPart(index=index, of=of, folder=folder, first_file=Path(run.files[0]).name,
+                   steps=(int(steps.min()), int(steps.max())) if steps.size else (0, 0))
 
 
 def _config(run_dir: Path, errors: list[FileProblem], shown_dir: str) -> tuple[bool, dict[str, Any] | None]:

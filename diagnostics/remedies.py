@@ -28,6 +28,8 @@ Choices made here (the documents leave them open):
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from diagnostics.model import Remedy
 from diagnostics.remedy_data import C000_BOTTLENECK, C000_INCREMENTAL, C001_LOOP, CATALOGUE, TIPS, Cite, Entry
 
@@ -56,8 +58,8 @@ STAGE: dict[str, int] = {
 STAGE_NAMES: dict[int, dict[str, str]] = {
     1: {"en": "The run is broken: the loss diverges or gradients explode",
         "zh": "训练崩溃：损失发散或梯度爆炸"},
-    2: {"en": "The run cannot learn: training accuracy stays low",
-        "zh": "学不好：train accuracy 不高"},
+    2: {"en": "The run cannot learn: it does not fit its training data",
+        "zh": "学不好：连训练数据都拟合不好（train accuracy 不高）"},
     3: {"en": "The run does not generalise: test accuracy is low (overfitting)",
         "zh": "泛化差：test accuracy 不高（过拟合）"},
 }
@@ -72,7 +74,8 @@ _TITLES: dict[str, dict[str, str]] = {
     "dead_relu": {"en": "Dead ReLUs", "zh": "ReLU 神经元死亡"},
     "lr_oscillation": {"en": "The learning rate is too high: the loss oscillates",
                        "zh": "学习率太大：损失一直震荡"},
-    "underfitting": {"en": "Underfitting: training accuracy is low", "zh": "欠拟合：train accuracy 不高"},
+    "underfitting": {"en": "Underfitting: the model does not fit its training data",
+                     "zh": "欠拟合：连训练数据都拟合不好"},
     "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：test accuracy 不高"},
 }
 
@@ -141,10 +144,31 @@ def stage_name(stage: int, lang: str = "en") -> str:
     return STAGE_NAMES[stage][_lang(lang)]
 
 
-def remedies_for(rule_id: str, lang: str = "en") -> tuple[Remedy, ...]:
-    """The remedies for one problem, in the documents' order. KeyError for an unknown rule."""
+NOT_FOR_TASK = {
+    "en": "does not apply to this run: it is {task}",
+    "zh": "不适用于该运行：它是{task}",
+}
+TASK_NAMES = {
+    "classification": {"en": "a classifier", "zh": "分类任务"},
+    "detection": {"en": "an object detector", "zh": "目标检测任务"},
+    "segmentation": {"en": "a segmentation model", "zh": "分割任务"},
+    "regression": {"en": "a regression", "zh": "回归任务"},
+    "language_model": {"en": "a language model", "zh": "语言模型"},
+    "generation": {"en": "a generative (GAN) model", "zh": "生成（GAN）模型"},
+}
+
+
+def remedies_for(rule_id: str, lang: str = "en", task: str | None = None) -> tuple[Remedy, ...]:
+    """The remedies for one problem, in the documents' order. KeyError for an unknown rule.
+
+    `task` (`tags.task_of`): remedies that cannot help that task follow the others, in their
+    own order, marked `applies=False` with the reason; None (unknown task) keeps them all."""
     _lang(lang)
-    return tuple(_remedy(e, lang) for e in CATALOGUE[_rule(rule_id)])
+    entries = CATALOGUE[_rule(rule_id)]
+    fits = [e for e in entries if task is None or e.tasks is None or task in e.tasks]
+    unfit = [replace(_remedy(e, lang), applies=False, not_applicable=NOT_FOR_TASK[lang].format(
+        task=TASK_NAMES.get(task, {}).get(lang, task))) for e in entries if e not in fits]
+    return tuple(_remedy(e, lang) for e in fits) + tuple(unfit)
 
 
 def general_tips(lang: str = "en") -> tuple[Remedy, ...]:

@@ -47,6 +47,10 @@ class Entry:
     change: Mapping[str, Any] | None
     en: tuple[str, str]
     zh: tuple[str, str]
+    # The tasks (`tags.TASKS`) the remedy can help; None: any. A run whose task is known and
+    # not among them gets the remedy last, marked as not applying (cross-entropy is no fix
+    # for an object detector's or a regression's loss).
+    tasks: frozenset[str] | None = None
 
 
 # ---- citations -------------------------------------------------------------------------
@@ -543,7 +547,8 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
                " descent can follow."),
               ("分类问题用交叉熵（Cross Entropy）代替平方误差（Square Error）。",
                "文档 001：Square Error 计算出来的 total loss 高低落差不大，梯度下降很难找到最佳解，训练精度很难提高；"
-               "Cross Entropy 得到的 loss 高低落差大，方便梯度下降找到最佳解。")),
+               "Cross Entropy 得到的 loss 高低落差大，方便梯度下降找到最佳解。"),
+              tasks=frozenset({"classification"})),
         Entry("underfitting.batch_size", (C001_BATCH,), S_SMALLER_BATCH, {"batch_size": "×0.25"},
               ("Change the mini-batch size (try a smaller one, ×0.25).",
                "Document 001 lists adjusting the batch size without a direction. For a run that"

@@ -14,10 +14,14 @@ from diagnostics.messages_zh import translate
 from diagnostics.model import Evidence, Finding, Remedy, Report
 from diagnostics.remedies import display_title
 from diagnostics.rules.base import fmt
-from diagnostics.rundata import FileProblem
+from diagnostics.rundata import FileProblem, RunPart
 
 LABELS = {
     "run": {"en": "Run", "zh": "运行"},
+    "part": {"en": "Run {index} of {of} found in folder {folder} (its step counter started over): "
+                   "from file {file}, steps {first}–{last}",
+             "zh": "文件夹 {folder} 中有 {of} 个运行（步数计数器重新开始过），这是第 {index} 个："
+                   "始于文件 {file}，步 {first}–{last}"},
     "fix_first": {"en": "Fix first", "zh": "优先处理"},
     "no_findings": {"en": "No problem found by the rules that could assess this run.",
                     "zh": "能够评估的规则都没有发现问题。"},
@@ -51,6 +55,12 @@ def label(key: str, lang: str) -> str:
     return LABELS[key].get(lang, LABELS[key]["en"])
 
 
+def part_line(part: RunPart, lang: str) -> str:
+    """One line saying which of its folder's runs this is (`RunData.part`)."""
+    return label("part", lang).format(index=part.index, of=part.of, folder=part.folder,
+                                      file=part.first_file, first=part.steps[0], last=part.steps[1])
+
+
 def evidence_line(e: Evidence, lang: str) -> str:
     return (f"{e.tag} ({label('steps', lang)} {e.steps[0]}–{e.steps[1]}): {e.statistic} = "
             f"{fmt(float(e.value))} ({label('threshold', lang)} {fmt(float(e.threshold))})")
@@ -67,6 +77,8 @@ def text(report: Report) -> str:
     """Human output for a terminal: findings in order, evidence, numbered remedies."""
     lang = report.lang
     out = [f"== {label('run', lang)}: {report.run}"]
+    if report.part:
+        out.append(part_line(report.part, lang))
     if report.fix_first:
         out.append(f"{label('fix_first', lang)}: {report.fix_first.title}")
     else:
@@ -77,7 +89,7 @@ def text(report: Report) -> str:
         out += [f"     - {evidence_line(e, lang)}" for e in f.evidence]
         out.append(f"   {label('remedies', lang)}:")
         for i, r in enumerate(f.remedies, 1):
-            out.append(f"     {i}) {r.action}")
+            out.append(f"     {i}) {r.action}" + ("" if r.applies else f" — {r.not_applicable}"))
             out.append(f"        {label('source', lang)}: {r.source}")
             if r.change:
                 out.append(f"        {label('change', lang)}: "
@@ -103,6 +115,8 @@ def markdown(report: Report, lang: str | None = None) -> str:
     """The same content as a Markdown document."""
     lang = lang or report.lang
     out = [f"# {label('run', lang)}: {report.run}", ""]
+    if report.part:
+        out += [f"*{part_line(report.part, lang)}*", ""]
     out.append(f"**{label('fix_first', lang)}:** {report.fix_first.title}" if report.fix_first
                else label("no_findings", lang))
     for n, f in enumerate(report.findings, 1):
@@ -129,7 +143,7 @@ def _remedy_md(i: int, r: Remedy, lang: str) -> list[str]:
     Everything after the first line is indented to the item's text, so Markdown keeps it
     (code block included) inside the list item and the numbering continues."""
     pad = " " * len(f"{i}. ")
-    lines = [f"{i}. **{r.action}**"]
+    lines = [f"{i}. **{r.action}**" + ("" if r.applies else f" — *{r.not_applicable}*")]
     if r.why:
         lines += ["", pad + r.why]
     lines += ["", f"{pad}{label('source', lang)}: {r.source}"]

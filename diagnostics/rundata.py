@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagnostics.tags import apply_overrides
+from diagnostics.tags import apply_overrides, default_losses, is_reconstruction, loss_kind
 
 SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 HISTOGRAM_COLUMNS = ("run", "tag", "step", "wall_time", "left", "right", "count")
@@ -57,9 +57,26 @@ class FileProblem:
         return {"file": self.file, "message": self.message}
 
 
+@dataclass(frozen=True)
+class RunPart:
+    """Where a run came from when its folder held several (`diagnostics.sessions`): the
+    writer's step counter started over there, so the folder's files were split into runs."""
+
+    index: int  # 1-based, in time order
+    of: int  # how many runs the folder held
+    folder: str  # the folder's run name, e.g. "logs" (the runs are "logs#1", "logs#2", ...)
+    first_file: str  # name of the event file this run starts with
+    steps: tuple[int, int]  # first and last step it logged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "of": self.of, "folder": self.folder,
+                "first_file": self.first_file, "steps": list(self.steps)}
+
+
 @dataclass(frozen=True, eq=False)
 class RunData:
-    run: str  # name: the run folder's path relative to the root that was read
+    run: str  # name: the run folder's path relative to the root that was read, "#2" etc. added
+    # when the folder held several runs (see `part`)
     scalars: pd.DataFrame = field(default_factory=empty_scalars)  # SCALAR_COLUMNS, file order; run, tag categorical
     histograms: pd.DataFrame = field(default_factory=empty_histograms)  # one row per bucket
     tag_map: Mapping[str, str | None] = field(default_factory=dict)  # original -> canonical
@@ -71,6 +88,7 @@ class RunData:
     # Derived tags (no rows of their own): name -> the original tags summed, e.g. a loss total
     # a writer logged only as components (tags.derived_losses). They sit in tag_map like any tag.
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    part: RunPart | None = None  # set when the folder held several runs: which one this is
 
     # ---- canonical access (what rules use) -------------------------------------------
     def originals_for(self, canonical: str) -> list[str]:
@@ -136,6 +154,21 @@ class RunData:
             if canon and canon.split("/", 1)[0] == canonical_prefix
             and orig in set(self.histograms["tag"].unique())
         )
+
+    def loss_kind(self) -> str | None:
+        """What the run's losses are when they do not measure fit (`tags.loss_kind`:
+        adversarial, reinforcement, contrastive), or None. A loss the user mapped by hand is
+        taken as an ordinary loss: they said what it is."""
+        if not default_losses(self.tag_map):
+            return None
+        return loss_kind(self.tag_map, self.writer)
+
+    def fit_measured(self) -> bool:
+        """Whether train/loss measures fit: an ordinary loss, or the reconstruction term of
+        an adversarial objective (pix2pix's L1), which is judged like one."""
+        kind = self.loss_kind()
+        return kind is None or (kind == "adversarial" and any(
+            is_reconstruction(o) for o in self.originals_for("train/loss")))
 
     # ---- mapping -----------------------------------------------------------------------
     def with_mapping(self, overrides: Mapping[str, str | None]) -> RunData:

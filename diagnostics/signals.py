@@ -45,6 +45,21 @@ def auto_window(n: int, fraction: float = 0.05, lo: int = 1, hi: int = 101) -> i
     return w if w % 2 else w + 1
 
 
+def block_means(series: pd.Series, max_points: int) -> pd.Series:
+    """The series averaged over consecutive blocks so that at most `max_points` remain (each
+    block indexed by its last step; a remainder at the start is dropped). Averaging a dense
+    mini-batch loss over blocks shrinks its batch-to-batch noise by sqrt(block size) while
+    swings slower than a block survive. A series of at most `max_points` is returned as is."""
+    size = int(math.ceil(len(series) / max_points)) if max_points > 0 else 1
+    if size <= 1:
+        return series
+    kept = len(series) // size * size
+    part = series.iloc[len(series) - kept:]
+    values = part.to_numpy(dtype=np.float64).reshape(-1, size).mean(axis=1)
+    steps = part.index.to_numpy().reshape(-1, size)[:, -1]
+    return pd.Series(values, index=pd.Index(steps, name=series.index.name), name=series.name)
+
+
 def tail(series: pd.Series, fraction: float, min_points: int = 1) -> pd.Series:
     """The last `fraction` of the points (at least `min_points`)."""
     return series.iloc[-max(min_points, int(math.ceil(len(series) * fraction))):]

@@ -25,6 +25,12 @@ Choices (deliberate, see the tests):
   PPO loss is a policy/value/entropy objective, not a supervised loss: it can go negative and
   rises as returns grow. The engine therefore does not judge loss-based rules on these writers'
   default mapping (not assessed, with the reason); a loss the user maps by hand is judged.
+- Per-layer data under everyday names (`gradients/<param>`, `<param>.grad`, `activations/<layer>`
+  histograms; `grad_norm/<param>`, `gradients/<param>` scalars, ...) lands in our families with
+  the layer named as our instruments name it (`layer_key`: `model.fc1.weight` -> `fc1`). Biases
+  are left unmapped, so layers are compared by their weights. Whether a tag is a histogram
+  decides its family (`map_tags(histogram_tags=...)`): `gradients/fc1.weight` is `grad/fc1` as
+  a histogram and `grad_norm/fc1` as a scalar.
 """
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 CANONICAL = (
-    "train/loss", "val/loss", "train/acc", "val/acc", "opt/lr", "grad_norm/total",
+    "train/loss", "val/loss", "train/acc", "val/acc", "val/metric", "opt/lr", "grad_norm/total",
 )
 FAMILIES = ("grad_norm", "weight_norm", "update_ratio", "dead_frac")  # <family>/<layer> scalars
 HISTOGRAM_FAMILIES = ("act", "grad")  # <family>/<layer> histograms
@@ -44,6 +50,10 @@ TRAIN_SPLITS = ("train", "training")
 _V = r"(?:validation|valid|val|eval|evaluation)"
 _ACC = r"(?:acc|accuracy)"
 _LR = r"(?:lr|learning_rate|learning-rate|learningrate)"
+# Validation metrics other than accuracy, by their usual names (directions: METRIC_DIRECTIONS)
+_VAL_METRIC = (r"(?:m?ap(?:50|75|_?0?\.5|50_95)?|map@?[\d.:]*|m?iou|f1(?:_score)?|bleu\w*|"
+               r"rouge\w*|psnr|ssim|auc|roc_auc|dice|top_?1|top_?5|perplexity|ppl|mae|rmse|"
+               r"error|err|wer|cer|fid)")
 
 # (pattern, canonical). Patterns are full-match, case-insensitive.
 ALIASES: list[tuple[str, str]] = [
@@ -80,6 +90,7 @@ ALIASES: list[tuple[str, str]] = [
     (rf"epoch_(?:\w+_)?{_ACC}", "train/acc"),  # Keras: epoch_accuracy, epoch_sparse_categorical_accuracy
     (rf"train/{_ACC}|{_ACC}/train(?:ing)?|training/{_ACC}", "train/acc"),
     (rf"metrics/{_ACC}", "train/acc"),  # Trax train-side metric
+    (rf"{_ACC}/train_{_ACC}", "train/acc"),  # acc/train_acc: Lightning self.log("acc/train_acc")
     (rf"{_ACC}|batch_{_ACC}", "train/acc"),
     # ---- val/acc
     (rf"val_{_ACC}(?:_epoch)?", "val/acc"),
@@ -88,6 +99,16 @@ ALIASES: list[tuple[str, str]] = [
     (rf"{_V}/metrics/{_ACC}", "val/acc"),
     (rf"{_V}/evaluation_{_ACC}_vs_iterations", "val/acc"),
     (rf"test_{_ACC}|test/{_ACC}|{_ACC}/test|test/epoch_{_ACC}", "val/acc"),
+    (rf"{_ACC}/{_V}_{_ACC}", "val/acc"),  # acc/val_acc: Lightning self.log("acc/val_acc")
+    # ---- val/metric: the run's main validation metric other than accuracy, best first
+    # (what a detector or segmenter is judged by); its direction comes from METRIC_DIRECTIONS
+    *[(pattern, "val/metric") for pattern in (
+        r"metrics/mAP_0\.5", r"metrics/mAP50\(\w\)", r"metrics/mAP_0\.5:0\.95",  # YOLOv5, v8
+        r"metrics/mAP50-95\(\w\)", r"bbox/AP50|bbox/AP|segm/AP50|segm/AP",  # Detectron2
+        r"sem_seg/mIoU", rf"{_V}/COCOAP50|{_V}/COCOAP50_95",  # Detectron2, YOLOX
+        rf"{_V}[/_]{_VAL_METRIC}|{_VAL_METRIC}/{_V}|{_VAL_METRIC}_{_V}",
+        rf"test[/_]{_VAL_METRIC}|{_VAL_METRIC}/test",
+    )],
     # ---- opt/lr
     (r"train/learning_rate|train/lr", "opt/lr"),  # HF Trainer, SB3
     (r"lr-\w+", "opt/lr"),  # Lightning LearningRateMonitor: lr-Adam
@@ -98,11 +119,36 @@ ALIASES: list[tuple[str, str]] = [
     (r"x/lr0", "opt/lr"),  # YOLOv5, param group 0
     (rf"{_LR}/\w+|{_LR}_\w+", "opt/lr"),
     # ---- grad_norm/total
-    (r"train/grad_norm|grad_norm|gradient_norm|grad_norm_total", "grad_norm/total"),  # HF
+    (r"train/grad_norm|grad_norm|gradient_norm|grad_norm_total|grad_norm_step", "grad_norm/total"),  # HF, Lightning
     (r"grad_2\.0_norm_total|grad_2\.0_norm/total", "grad_norm/total"),  # Lightning
     (r"training/gradients_l2", "grad_norm/total"),  # Trax
     (r"grad_2\.0_norm/(?P<layer>.+)", r"grad_norm/\g<layer>"),
     (r"training/weights_l2", "weight_norm/total"),  # Trax
+    (r"grad_2\.0_norm_(?P<layer>.+)", r"grad_norm/\g<layer>"),  # Lightning 1.x track_grad_norm
+    # ---- per-layer data under everyday names (tutorials, hand-written loops). The `layer` group
+    # is a layer or parameter name that `layer_key` turns into our layer key (`model.fc1.weight`,
+    # `fc1/weight` -> `fc1`; a bias is never taken). A row whose canonical is a histogram family
+    # takes histograms only, the other rows scalars only, when the reader says which is which
+    # (`map_tags(histogram_tags=...)`). Weight histograms (`weights/<name>`, `params/<name>`, a
+    # bare `fc1.weight`) stay unmapped: no rule reads weight histograms.
+    # gradient histograms
+    (r"(?:gradients|grads|gradient)/(?P<layer>.+)", r"grad/\g<layer>"),
+    (r"(?P<layer>.+?)(?:[./_]grad|/gradients?)", r"grad/\g<layer>"),  # fc1.weight.grad, dense/kernel_0_grad
+    # activation histograms
+    (r"(?:activations|activation|acts)/(?P<layer>.+)", r"act/\g<layer>"),
+    (r"(?P<layer>.+?)(?:/activations?|_act)", r"act/\g<layer>"),
+    # per-layer gradient norms (scalars)
+    (r"(?:grad_norms|gradient_norms?|gradients|grads)/(?P<layer>.+)", r"grad_norm/\g<layer>"),
+    (r"grad_norm_(?P<layer>.+)", r"grad_norm/\g<layer>"),
+    (r"(?P<layer>.+?)[./](?:grad_norm|gradient_norm)", r"grad_norm/\g<layer>"),
+    # weight norms, update ratios |dw|/|w|. Not `updates/<name>`: an update's size or its ratio?
+    (r"(?:weights_norm|weight_norms|param_norm|params_norm|parameter_norm)/(?P<layer>.+)",
+     r"weight_norm/\g<layer>"),
+    (r"(?:update_to_weight|update_to_data|update_ratios)/(?P<layer>.+)", r"update_ratio/\g<layer>"),
+    # dead-unit fractions. Not `dead_units/` (a count, by its name) nor `sparsity/` (the share of
+    # zero VALUES: ~50 % in a healthy ReLU layer, where a dead unit is zero on every input).
+    (r"(?:dead_fraction|dead_ratio|dead_relu|dead_relu_frac(?:tion)?|dead_relu_ratio|frac_dead)"
+     r"/(?P<layer>.+)", r"dead_frac/\g<layer>"),
 ]
 
 
@@ -122,24 +168,73 @@ EVAL_FILE_MARKERS = ("DetectionBoxes_Precision/", "DetectionBoxes_Recall/")
 
 
 def map_tags(
-    tags: Iterable[str], overrides: Mapping[str, str | None] | None = None
+    tags: Iterable[str], overrides: Mapping[str, str | None] | None = None, *,
+    histogram_tags: Iterable[str] | None = None,
 ) -> dict[str, str | None]:
-    """original -> canonical (or None). Each canonical is taken once, by the best alias."""
+    """original -> canonical (or None). Each canonical is taken once, by the best alias.
+
+    `histogram_tags`: which of `tags` are histograms. Given, a histogram is taken only by a
+    histogram family (`grad/`, `act/`) and any other tag only by the other rows, so
+    `gradients/fc1.weight` is a gradient histogram in one run and a gradient norm in another.
+    Omitted (kinds unknown), any row may take any tag."""
     names = sorted(set(tags))
+    histograms = None if histogram_tags is None else set(histogram_tags)
     mapping: dict[str, str | None] = dict.fromkeys(names)
     taken: set[str] = set()
     for pattern, template in _COMPILED:
+        histogram_row = template.partition("/")[0] in HISTOGRAM_FAMILIES
         for tag in names:
-            if mapping[tag] is not None:
+            if mapping[tag] is not None or (histograms is not None and (tag in histograms) != histogram_row):
                 continue
             match = pattern.fullmatch(tag)
             if match is None:
                 continue
-            canonical = match.expand(template)
-            if canonical not in taken:
+            canonical = _expand(match, template)
+            if canonical is not None and canonical not in taken:
                 mapping[tag] = canonical
                 taken.add(canonical)
+    if loss_kind(names) == "adversarial":  # a GAN's fit measure, not its G+D balance
+        mapping.update(reconstruction_losses(names, mapping))
     return apply_overrides(mapping, overrides) if overrides else mapping
+
+
+def _expand(match: re.Match, template: str) -> str | None:
+    """The canonical tag a matching row gives: a family member's layer made a layer key (None
+    for a bias), any other template expanded as it is."""
+    if "layer" not in match.groupdict():
+        return match.expand(template)
+    layer = layer_key(match["layer"])
+    return None if layer is None else template.replace(r"\g<layer>", layer)
+
+
+# Leading parts that wrap a model without naming a layer: DataParallel/DDP, torch.compile,
+# a LightningModule's or Hugging Face model's `model` attribute.
+_WRAPPERS = ("module", "_orig_mod", "model")
+# Names that stand for the whole model, not a layer: `train/grad_norm`, `model/grad_norm`,
+# Lightning's `grad_norm_step` / `grad_norm_epoch` (a total logged with on_step/on_epoch).
+_WHOLE_MODEL = {*TRAIN_SPLITS, *VAL_SPLITS, *TEST_SPLITS, "total", "global", "all", "overall",
+                "model", "module", "net", "network", "optim", "optimizer", "step", "epoch"}
+_WEIGHT = re.compile(r"(?:weight|kernel)(?:[:_]\d+)?", re.IGNORECASE)  # torch; TF/Keras kernel_0
+_BIAS = re.compile(r"(?:\w+_)?bias(?:_\w+)?(?:[:_]\d+)?", re.IGNORECASE)  # bias, in_proj_bias, bias_ih_l0
+
+
+def layer_key(name: str) -> str | None:
+    """A writer's layer or parameter name -> the layer key our instruments write (the module's
+    qualified name, `trainers.hooks`): `fc1.weight`, `fc1/weight`, `model.fc1.weight`,
+    `module.fc1.weight` -> `fc1`; `features.0.weight` -> `features.0`. A parameter that is not
+    a layer's `weight` keeps its name (`lstm.weight_ih_l0`, `cls_token`). None for a bias: the
+    rules compare layers (vanishing gradients: first vs last), and a bias's gradient is not on
+    the weights' scale, so a layer is judged by its weight or not at all. A whole-model name
+    (`train`, `model`, `total`) -> "total"."""
+    parts = [p for p in re.split(r"[./]", name) if p]
+    while len(parts) > 1 and parts[0] in _WRAPPERS:
+        parts.pop(0)
+    if not parts or _BIAS.fullmatch(parts[-1]):
+        return None
+    if len(parts) > 1 and _WEIGHT.fullmatch(parts[-1]):
+        parts.pop()
+    key = ".".join(parts)
+    return "total" if key.lower() in _WHOLE_MODEL else key
 
 
 def apply_overrides(
@@ -238,4 +333,108 @@ def guess_writer(
         match = pattern.search if kind == "path" else pattern.fullmatch
         if any(match(item) for item in seen[kind]):
             return writer
+    return None
+
+
+# ---- validation metrics: which way is better -----------------------------------------------
+# (regex searched in the metric's own name, +1 higher is better / -1 lower is better); first hit
+# wins. Losses, errors, perplexity and distances fall; scores, overlaps and accuracies rise.
+METRIC_DIRECTIONS: list[tuple[str, int]] = [
+    (r"loss|error|err\b|_err|perplexity|ppl|mae|mse|rmse|wer|cer|fid|distance|nll", -1),
+    (r"acc|m?ap\d*|ap[_-]|\bap\b|iou|f1|bleu|rouge|psnr|ssim|auc|dice|top_?\d|precision|recall|"
+     r"reward|return|score", +1),
+]
+_METRIC_DIRECTIONS = [(re.compile(p, re.IGNORECASE), d) for p, d in METRIC_DIRECTIONS]
+
+
+def metric_direction(tag: str) -> int | None:
+    """+1 when a higher value of the metric `tag` is better, -1 when lower is, None unknown."""
+    name = tag.rpartition("/")[2] or tag
+    for pattern, direction in _METRIC_DIRECTIONS:
+        if pattern.search(name):
+            return direction
+    return None
+
+
+# ---- losses that do not measure fit -----------------------------------------------------------
+# A GAN's discriminator and generator losses trade off against each other; an RL loss is a
+# policy/value objective; a contrastive loss is measured against the batch's own negatives.
+# None of them falling (or not) says whether the model fits its data, so underfitting and
+# overfitting are not judged on them. (kind, regex over any tag of the run), first hit wins.
+LOSS_KINDS: list[tuple[str, str]] = [
+    ("adversarial", r"(?:^|[/_ ])(?:d|disc|discriminator|critic)[_ ]?loss$|"
+                    r"(?:^|/)loss[_/ ]?(?:d|disc|discriminator|critic)(?:_\w+)?$|"
+                    r"(?:^|/)(?:discriminator|disc)/loss$"),
+    ("reinforcement", r"reward|(?:^|[/_ ])return\b|ep_rew|episode|policy[_ ]loss|value[_ ]loss|"
+                      r"td[_ ]loss|q[_ ]loss|actor[_ ]loss"),
+    ("contrastive", r"contrastive|infonce|info_nce|nt_?xent|simclr|moco|byol|triplet"),
+]
+_LOSS_KINDS = [(k, re.compile(p, re.IGNORECASE)) for k, p in LOSS_KINDS]
+# A fit measure inside an adversarial objective: the reconstruction term (pix2pix's L1).
+_RECONSTRUCTION = re.compile(r"l1|l2|recon|reconstruction|pixel|mse|mae", re.IGNORECASE)
+
+
+def loss_kind(tag_names: Iterable[str], writer: str | None = None) -> str | None:
+    """"adversarial", "reinforcement", "contrastive", or None for an ordinary supervised loss."""
+    if writer in RL_WRITERS:
+        return "reinforcement"
+    names = list(tag_names)
+    for kind, pattern in _LOSS_KINDS:
+        if any(pattern.search(name) for name in names):
+            return kind
+    return None
+
+
+def is_reconstruction(tag: str) -> bool:
+    """A reconstruction loss (L1/L2/pixel) — the part of a GAN objective that measures fit."""
+    return bool(_RECONSTRUCTION.search(tag.rpartition("/")[2] or tag))
+
+
+def reconstruction_losses(tag_names: Iterable[str],
+                          mapping: Mapping[str, str | None]) -> dict[str, str]:
+    """For an adversarial run, its reconstruction losses as the run's losses:
+    {original tag: "train/loss" | "val/loss"}, for each loss canonical no tag holds yet.
+    The generator-plus-discriminator sum measures a balance, not fit."""
+    held = {c for c in mapping.values() if c}
+    out: dict[str, str] = {}
+    for tag in sorted(set(tag_names)):
+        prefix, _, last = tag.rpartition("/")
+        if mapping.get(tag) is not None or "loss" not in last.lower() or not is_reconstruction(last):
+            continue
+        canonical = map_tags([f"{prefix}/loss" if prefix else "loss"]).popitem()[1]
+        if canonical in LOSS_TAGS and canonical not in held:
+            out[tag] = canonical
+            held.add(canonical)
+    return out
+
+
+# ---- what the run is trained to do -------------------------------------------------------------
+# Decides which remedies can help (`remedies.remedies_for(task=...)`). (task, regex over any tag of
+# the run), first hit wins; a writer in DETECTION_WRITERS is a detector; a run logging accuracy is
+# a classifier; anything else is unknown (None), and every remedy is offered.
+TASKS = ("classification", "detection", "segmentation", "regression", "language_model", "generation")
+TASK_HINTS: list[tuple[str, str]] = [
+    ("segmentation", r"miou|sem_seg/|segm/|(?:^|[/_])dice"),
+    ("detection", r"map_0\.5|map50|bbox/ap|cocoap|detectionboxes_|(?:^|/)(?:box|obj|giou)_loss$|"
+                  r"loss_box_reg|loss_rpn"),
+    ("language_model", r"perplexity|(?:^|[/_])ppl$"),
+    ("classification", r"acc(?:uracy)?(?:$|[_/])|(?:^|[/_])(?:f1|auc|top_?[15])(?:$|[_/])"),
+    ("regression", r"(?:^|[/_])(?:mae|rmse|r2|mape|smape)(?:$|[_/])"),
+]
+_TASK_HINTS = [(t, re.compile(p, re.IGNORECASE)) for t, p in TASK_HINTS]
+DETECTION_WRITERS = ("yolov5", "detectron2", "tf-object-detection")
+
+
+def task_of(tag_names: Iterable[str], writer: str | None = None) -> str | None:
+    """The run's task from its writer and tags, or None when they do not tell."""
+    names = list(tag_names)
+    if loss_kind(names) == "adversarial":
+        return "generation"
+    if writer in DETECTION_WRITERS:
+        return "detection"
+    if writer == "run-doctor":
+        return "classification"  # our trainer trains classifiers
+    for task, pattern in _TASK_HINTS:
+        if any(pattern.search(name) for name in names):
+            return task
     return None

@@ -109,7 +109,7 @@ def test_correcting_the_tag_mapping_changes_the_diagnosis():
     assert rule_title("overfitting", "en") in texts(at)
     val_loss = next(s for s in at.selectbox if s.label == "val/loss")
     assert val_loss.value == "val/loss"  # our trainer writes canonical names
-    val_loss.set_value("")  # "not logged": without val loss overfitting cannot be judged
+    unmap_validation(at)  # "not logged": without validation overfitting cannot be judged
     ok(at.run())
     page = texts(at)
     found = page.split("Problems found")[1].split("Looks fine")[0]
@@ -123,6 +123,12 @@ def test_correcting_the_tag_mapping_changes_the_diagnosis():
     reset.click()
     ok(at.run())
     assert rule_title("overfitting", "en") in texts(at).split("Looks fine")[0]
+
+
+def unmap_validation(at: AppTest) -> None:
+    """Map neither val/loss nor val/acc (either one alone lets overfitting be judged)."""
+    for label in ("val/loss", "val/acc"):
+        next(s for s in at.selectbox if s.label == label).set_value("")
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -258,11 +264,12 @@ def test_a_yolo_style_run_shows_its_derived_loss_and_its_other_scalars(tmp_path,
     loss = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Loss")
     assert [d["name"] for d in loss["data"]] == ["train/loss (train/box_loss+obj_loss)",
                                                   "val/loss (val/box_loss+obj_loss)"]
+    # mAP is the run's validation metric: a main chart of its own, not an "other" scalar
+    metric = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Validation metric")
+    assert [d["name"] for d in metric["data"]] == ["val/metric (metrics/mAP_0.5)"]
     other = at.multiselect(key=next(k for k in at.session_state if str(k).startswith("other:")))
-    assert other.options[0] == "metrics/mAP_0.5" and "metrics/mAP_0.5" in other.value
+    assert "metrics/mAP_0.5" not in other.options
     assert "train/box_loss" in other.options  # a component stays available on its own
-    titles = [c["layout"]["title"]["text"] for c in charts(at)]
-    assert "metrics/mAP_0.5" in titles
 
 
 @needs_reallogs
@@ -315,7 +322,7 @@ def test_choices_survive_a_language_switch():
     # Streamlit stores a choice as its translated label; i18n.keep_choices carries it across.
     # (Only the browser shows the lost choice; here we check values and that no warning shows.)
     at = pick_sample(start())
-    next(s for s in at.selectbox if s.label == "val/loss").set_value("")
+    unmap_validation(at)
     ok(at.run())
     at.radio(key="lang").set_value("zh")
     ok(at.run())
@@ -353,3 +360,22 @@ def test_several_runs_get_an_overview_and_a_chooser():
     assert at.header[0].value == SAMPLE and rule_title("overfitting", "en") in texts(at)
     config = next(d.value for d in at.dataframe if list(d.value.columns) == ["setting", "value"])
     assert dict(zip(config.iloc[:, 0], config.iloc[:, 1]))["label_noise"] == "0.4"  # its config.json
+
+
+def test_a_folder_holding_two_runs_lists_both_and_says_which_is_shown(tmp_path, monkeypatch):
+    from torch.utils.tensorboard import SummaryWriter
+
+    folder = tmp_path / "exp"
+    for wall0 in (1_700_000_000, 1_700_005_000):  # the script run twice into one folder
+        writer = SummaryWriter(str(folder), filename_suffix=f".{wall0}")
+        for step in range(30):
+            writer.add_scalar("train/loss", 1.0 / (step + 1), step, walltime=wall0 + step)
+        writer.close()
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    at = start()
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    at.multiselect(key="pick_server").set_value(["exp"])
+    ok(at.run())
+    assert at.selectbox(key="chosen_run").options == ["exp#1", "exp#2"]
+    assert any(i.value.startswith("Run 1 of 2 found in folder exp") for i in at.info)

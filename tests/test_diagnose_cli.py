@@ -163,7 +163,7 @@ def test_watch_says_when_a_finding_clears_or_can_no_longer_be_judged():
     run = load(SAMPLES / "overfitting").runs[0]
     found = diagnose(run)
     assert changes(found, found, "en") == []
-    unjudged = diagnose(run.with_mapping({"val/loss": None}))  # the user unmapped val/loss
+    unjudged = diagnose(run.with_mapping({"val/loss": None, "val/acc": None}))  # no validation left
     assert changes(found, unjudged, "en") == [
         f"- {rule_title('overfitting')}: no longer assessed "
         f"({next(n.reason for n in unjudged.not_assessed if n.rule_id == 'overfitting')})"]

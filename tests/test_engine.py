@@ -8,8 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from diagnostics import engine
 from diagnostics.engine import diagnose
-from diagnostics.model import NotAssessed
+from diagnostics.model import Finding, NotAssessed, Severity
 from diagnostics.remedies import DIAGNOSIS_ORDER, check_name, remedies_for, rule_title
 from diagnostics.rules import RULES, curves
 from diagnostics.rules.base import SyntheticRun
@@ -71,18 +72,43 @@ def test_a_cause_explains_underfitting_which_is_not_judged_separately():
     assert rule_title("vanishing_gradient") in under.reason and "underfitting" not in report.passed
 
 
-def test_divergence_keeps_lower_stages_from_judging_the_curves():
+def _overfitting_run_turning_nan(at: int):
     run = RULES["overfitting"].examples.fires[0]()  # an overfitting run...
-    loss = run.scalar("train/loss")
-    broken = SyntheticRun("broken").scalar("train/loss", loss.index, np.r_[loss.to_numpy()[:-1], np.nan])
-    broken.scalar("val/loss", run.scalar("val/loss").index, run.scalar("val/loss").to_numpy())
-    report = diagnose(broken.build())  # ...whose loss then turned NaN
+    loss = run.scalar("train/loss").to_numpy().copy()
+    loss[at:] = np.nan  # ...whose training loss turns NaN from point `at` on
+    broken = SyntheticRun("broken").scalar("train/loss", run.scalar("train/loss").index, loss)
+    return broken.scalar("val/loss", run.scalar("val/loss").index,
+                         run.scalar("val/loss").to_numpy()).build()
+
+
+def test_divergence_keeps_lower_stages_from_judging_the_curves():
+    report = diagnose(_overfitting_run_turning_nan(at=12))  # broken early on
     assert [f.rule_id for f in report.findings] == ["divergence"]
     reasons = {n.rule_id: n.reason for n in report.not_assessed}
     for rule_id in ("overfitting", "underfitting", "lr_oscillation"):
         assert rule_title("divergence") in reasons[rule_id]
     # a rule lacking data keeps ITS reason (what to log), not the suppression
     assert "does not log" in reasons["dead_relu"]
+
+
+def test_a_problem_that_came_before_the_divergence_is_reported_too():
+    # The val loss had been rising for most of the run when the loss went NaN at the last
+    # point: the NaN does not explain the overfitting that came before it.
+    report = diagnose(_overfitting_run_turning_nan(at=-1))
+    found = {f.rule_id: f for f in report.findings}
+    assert list(found) == ["divergence", "overfitting"]
+    assert found["overfitting"].onset_step < found["divergence"].onset_step
+
+
+def test_a_weak_finding_does_not_hide_a_later_stage():
+    weak = RULES["overfitting"].examples.fires[0]()
+    outcomes = {"lr_oscillation": Finding(rule_id="lr_oscillation", title="", severity=Severity.WARNING,
+                                          confidence=0.55, message="", evidence=(), onset_step=0),
+                "overfitting": RULES["overfitting"].run(weak)}
+    kept = engine._apply_interactions(outcomes, "en")
+    assert isinstance(kept["overfitting"], Finding)  # not hidden by a borderline reading
+    solid = {**outcomes, "lr_oscillation": replace(outcomes["lr_oscillation"], confidence=0.9)}
+    assert isinstance(engine._apply_interactions(solid, "en")["overfitting"], NotAssessed)
 
 
 def test_cannot_learn_keeps_overfitting_from_being_judged():
@@ -189,7 +215,11 @@ def _ppo_like(writer: str | None) -> SyntheticRun:
 
 
 def test_rl_writers_losses_are_not_judged_by_default_but_a_users_mapping_is():
-    assert "underfitting" in {f.rule_id for f in diagnose(_ppo_like(None).build()).findings}
+    hovering = SyntheticRun("hover").scalar("train/loss", *_ppo_like(None).scalars["train/loss"])
+    assert "underfitting" in {f.rule_id for f in diagnose(hovering.build()).findings}
+    # an RL loop of any writer gives itself away by its tags (a value loss, a reward)
+    by_tags = {n.rule_id: n.reason for n in diagnose(_ppo_like(None).build()).not_assessed}
+    assert "reinforcement-learning" in by_tags["underfitting"]
     report = diagnose(_ppo_like("stable-baselines3").build())
     reasons = {n.rule_id: n.reason for n in report.not_assessed}
     assert report.findings == () and report.passed == ()

@@ -138,9 +138,11 @@ def test_each_real_file_behaves_as_the_manifest_says(rel):
 def test_whole_corpus_merges_split_folders():
     result = load(REALLOGS)
     runs = {r.run: r for r in result.runs}
-    assert len(runs) == 20
+    assert len(runs) == 21
     expect = {
-        "bishalrocks1234__Bird-Classifier/logs": {"train/loss", "val/loss", "train/acc", "val/acc"},
+        # two Keras fit() calls into one logs/ (epochs 0-19, then 0-29): two runs, each with its val side
+        "bishalrocks1234__Bird-Classifier/logs#1": {"train/loss", "val/loss", "train/acc", "val/acc"},
+        "bishalrocks1234__Bird-Classifier/logs#2": {"train/loss", "val/loss", "train/acc", "val/acc"},
         "itsrajsharma__Image-Classifier-using-CNN/logs": {"train/loss", "val/loss", "train/acc", "val/acc", "opt/lr"},
         "CostaFernando__sentiment-with-deep-neural-networks-and-trax/model":
             {"train/loss", "val/loss", "val/acc", "opt/lr", "grad_norm/total", "weight_norm/total"},
@@ -150,7 +152,7 @@ def test_whole_corpus_merges_split_folders():
     }
     for name, canonicals in expect.items():
         assert runs[name].canonical_tags() == canonicals, name
-    assert len(runs["bishalrocks1234__Bird-Classifier/logs"].files) == 5
+    assert [len(runs[f"bishalrocks1234__Bird-Classifier/logs#{n}"].files) for n in (1, 2)] == [3, 2]
     # the eval file written into the train folder no longer collides with train loss at step 2000
     mobile = runs["huzaifasharafat__TFODCourse/Tensorflow/workspace/mobile 320x320"]
     assert mobile.scalar("train/loss").index.max() == 2000 and len(mobile.scalar("val/loss")) == 1

@@ -55,6 +55,8 @@ def test_config_is_frozen():
         ({"log_every": 0}, "log_every"),
         ({"seed": -1}, "seed"),
         ({"model": "cnn", "dataset": "moons"}, "model"),  # cross-field
+        ({"lr_warmup_epochs": -1}, "lr_warmup_epochs"),
+        ({"lr_warmup_epochs": 20, "epochs": 20}, "lr_warmup_epochs"),  # no epoch left after it
     ],
 )
 def test_bad_values_are_rejected_with_one_line_naming_the_key(data, key):

@@ -40,6 +40,19 @@ def test_lr_schedules_step_once_per_epoch(tmp_path, schedule):
     assert {v for _, v in h.scalars["opt/lr"]} == set(h.lr)
 
 
+@pytest.mark.parametrize(("schedule", "after"), [
+    ("constant", [0.1, 0.1, 0.1]),
+    ("step", [0.1, 0.05, 0.025]),  # the decay counts epochs after the warm-up
+    ("cosine", [0.1, 0.075, 0.025]),  # cosine over the 3 epochs after the warm-up
+])
+def test_linear_warm_up_then_the_schedule(tmp_path, schedule, after):
+    config = TrainConfig(dataset="moons", epochs=5, lr=0.1, optimizer="sgd", lr_schedule=schedule,
+                         lr_step_size=1, lr_gamma=0.5, lr_warmup_epochs=2, log_every=5)
+    h = train(config, tmp_path, progress=False).history
+    assert h.lr == pytest.approx([0.1 / 3, 0.2 / 3, *after])
+    assert TrainConfig(lr_warmup_epochs=0).to_dict()["lr_warmup_epochs"] == 0  # off by default
+
+
 def test_every_model_option_trains(tmp_path):
     config = TrainConfig(model="cnn", depth=2, width=8, batch_norm=True, dropout=0.2, augment=True,
                          optimizer="rmsprop", momentum=0.5, weight_decay=1e-4, grad_clip=1.0,

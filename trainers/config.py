@@ -45,6 +45,9 @@ class TrainConfig:
     lr_schedule: Literal["constant", "step", "cosine"] = "constant"  # stepped once per epoch
     lr_step_size: int = 10  # epochs between decays ("step")
     lr_gamma: float = 0.1  # decay factor ("step")
+    # Linear warm-up: epoch e < N trains at lr * (e + 1) / (N + 1), then the schedule runs over
+    # the remaining epochs (a step/cosine schedule starts at the full lr). 0 = off.
+    lr_warmup_epochs: int = 0
     grad_clip: float = 0.0  # max total grad norm; 0 = off
     early_stopping_patience: int = 0  # epochs without a val-loss improvement; 0 = off
     epochs: int = 20
@@ -80,6 +83,8 @@ class TrainConfig:
         yield "weight_decay", self.weight_decay >= 0.0, "must be >= 0"
         yield "lr_step_size", self.lr_step_size >= 1, "must be >= 1"
         yield "lr_gamma", 0.0 < self.lr_gamma <= 1.0, "must be in (0, 1]"
+        yield ("lr_warmup_epochs", self.lr_warmup_epochs == 0 or 0 < self.lr_warmup_epochs < self.epochs,
+               "must be >= 0 and below epochs (0 = off)")
         yield "grad_clip", self.grad_clip >= 0.0, "must be >= 0 (0 = off)"
         yield "early_stopping_patience", self.early_stopping_patience >= 0, "must be >= 0"
         yield "epochs", self.epochs >= 1, "must be >= 1"

@@ -217,11 +217,26 @@ def _optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
 
 
 def _scheduler(config: TrainConfig, opt: torch.optim.Optimizer):
+    if config.lr_warmup_epochs:
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: _lr_factor(config, epoch))
     if config.lr_schedule == "step":
         return torch.optim.lr_scheduler.StepLR(opt, config.lr_step_size, config.lr_gamma)
     if config.lr_schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
     return None
+
+
+def _lr_factor(config: TrainConfig, epoch: int) -> float:
+    """The lr multiplier of a 0-based epoch under a linear warm-up, then the schedule."""
+    warm = config.lr_warmup_epochs
+    if epoch < warm:
+        return (epoch + 1) / (warm + 1)
+    after = epoch - warm
+    if config.lr_schedule == "step":
+        return config.lr_gamma ** (after // config.lr_step_size)
+    if config.lr_schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * after / (config.epochs - warm)))
+    return 1.0
 
 
 def _device(choice: str) -> torch.device:

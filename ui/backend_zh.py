@@ -17,6 +17,7 @@ RULE_PHRASES = table([
     (r"must be (?P<op>>=|>) (?P<n>\S+)", "必须 {op} {n}"),
     (r"must be in (?P<range>[\[(].*[\])])", "必须在 {range} 范围内"),
     (r"cnn needs dataset 'digits'", "cnn 需要 dataset 为 'digits'"),
+    (r"must be >= 0 and below epochs", "必须 >= 0 且小于 epochs"),
 ])
 _ZERO_MEANS = {"all": "（0 表示全部）", "off": "（0 表示关闭）", None: ""}  # a rule's " (0 = all)"
 _ZERO = re.compile(r"(?P<phrase>.*?)(?: \(0 = (?P<zero>all|off)\))?")

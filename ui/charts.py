@@ -37,6 +37,7 @@ class ChartSpec:
 SPECS = (
     ChartSpec("loss", tags=("train/loss", "val/loss")),
     ChartSpec("acc", tags=("train/acc", "val/acc")),
+    ChartSpec("metric", tags=("val/metric",)),  # mAP, mIoU, F1...: what a detector is judged by
     ChartSpec("lr", tags=("opt/lr",), log_y=True),  # schedules span decades; a constant shows its value
     ChartSpec("grad_norm", family="grad_norm", log_y=True),  # exploding/vanishing span decades
     ChartSpec("dead_frac", family="dead_frac"),

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from diagnostics import render
 from diagnostics.messages_zh import translate
 from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import display_title
@@ -104,6 +105,8 @@ def run_header(run: RunData, lang: str) -> None:
 
 def health_summary(report: Report, lang: str) -> None:
     st.subheader(t("health", lang))
+    if report.part:  # the folder held several runs: say which one this diagnosis is of
+        st.info(render.part_line(report.part, lang), icon="🗂️")
     first = report.fix_first
     if first is not None:
         alert = st.error if first.severity == Severity.CRITICAL else st.warning
@@ -212,7 +215,10 @@ def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None
            made: list[dict[str, Any]] | None = None) -> None:
     """One remedy or tip: action, why, its citation, and how to apply it (with `target`, a
     run our trainer can re-run: one click, and `made` are the re-runs it already has)."""
-    st.markdown(f"{number}. **{r.action}** — {r.why}")
+    if not r.applies:  # kept, last, for the record: the documents list it, this run cannot use it
+        st.markdown(f"{number}. ~~{r.action}~~ — *{r.not_applicable}*. {r.why}")
+    else:
+        st.markdown(f"{number}. **{r.action}** — {r.why}")
     st.caption(t("source_cite", lang, src=r.source))
     if r.snippet:
         st.code(r.snippet, language="python")

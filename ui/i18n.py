@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
     "no_curves": {"en": "This run has no scalar curves to draw.", "zh": "该运行没有可绘制的标量曲线。"},
     "chart_loss": {"en": "Loss", "zh": "损失"},
     "chart_acc": {"en": "Accuracy", "zh": "准确率"},
+    "chart_metric": {"en": "Validation metric", "zh": "验证指标"},
     "chart_lr": {"en": "Learning rate", "zh": "学习率"},
     "chart_grad_norm": {"en": "Gradient norm per layer", "zh": "各层梯度范数"},
     "chart_dead_frac": {"en": "Dead-unit fraction per layer", "zh": "各层死亡单元比例"},
@@ -300,6 +301,17 @@ LABELS: dict[str, dict[str, str]] = {
     "job_counts": {"en": "{running} running · {queued} queued · {finished} finished",
                    "zh": "{running} 个运行中 · {queued} 个排队 · {finished} 个已结束"},
     "older_jobs": {"en": "{n} older jobs not shown.", "zh": "另有 {n} 个较早的任务未显示。"},
+    "jobs_rejected": {
+        "en": "{n} job file(s) ignored (damaged, or not written by this app): nothing in them was "
+        "run or opened. They are kept in `.jobs/quarantine/`, each with the reason:",
+        "zh": "已忽略 {n} 个任务文件（已损坏，或不是本应用写的）：其中的内容没有被运行或打开。"
+        "它们保存在 `.jobs/quarantine/` 中，原因如下：",
+    },
+    "lineage_refused": {
+        "en": "{n} run(s) name a parent outside the runs folder in their lineage.json: that "
+        "lineage is ignored and the parent is not read.",
+        "zh": "有 {n} 个运行在 lineage.json 中指向运行目录之外的父运行：该谱系已被忽略，父运行不会被读取。",
+    },
     "sidebar_jobs": {"en": "Jobs: {running} running, {queued} queued", "zh": "任务：{running} 个运行中，{queued} 个排队"},
     "state_queued": {"en": "queued", "zh": "排队中"},
     "state_running": {"en": "running", "zh": "运行中"},

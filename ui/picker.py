@@ -110,7 +110,8 @@ def _file_problems(loaded: sources.Loaded, lang: str) -> list[str]:
 def _folder_label(folder: str, run_name: str, n_runs: int) -> str:
     if n_runs == 1 or run_name in ("", ".", folder):
         return folder
-    return run_name if run_name.startswith(f"{folder}/") else f"{folder}/{run_name}"
+    # "folder#2": the folder itself held several runs (reader: RunData.part)
+    return run_name if run_name.startswith((f"{folder}/", f"{folder}#")) else f"{folder}/{run_name}"
 
 
 def _uploads(lang: str) -> Picked:

@@ -72,9 +72,9 @@ TOO_FEW = {
     "zh": "{tag} 的数据点太少（{n} < {need}）",
 }
 NONPOSITIVE = {
-    "en": "{tag} takes values ≤ 0 (down to {low}); this rule judges positive losses such as "
-          "cross-entropy or squared error",
-    "zh": "{tag} 存在 ≤ 0 的值（最低 {low}）；该规则只判断交叉熵、平方误差这类正值损失",
+    "en": "{tag} goes negative or starts at 0 (down to {low}); this rule judges non-negative "
+          "losses such as cross-entropy or squared error",
+    "zh": "{tag} 出现负值或从 0 开始（最低 {low}）；该规则只判断交叉熵、平方误差这类非负损失",
 }
 LATE_START = {
     "en": "{tag} starts at step {first}, late in the run (last step {last}): the start of "
@@ -137,7 +137,9 @@ def unusable_loss(rule_id: str, tag: str, series, lang: str, *,
     head-truncated file, or a resumed run logged elsewhere, lacks it).
     """
     low = float(series.min())
-    if low <= 0:
+    # A non-negative loss may touch 0 exactly (a batch fitted perfectly): still a loss whose
+    # ratios mean something. Negative values, or a start at 0, are another kind of objective.
+    if low < 0 or float(series.iloc[0]) <= 0:
         return NotAssessed(rule_id=rule_id,
                            reason=text(NONPOSITIVE, lang).format(tag=tag, low=fmt(low)))
     first, last = int(series.index[0]), int(series.index[-1])

@@ -8,7 +8,9 @@ Evidence: `dead_frac/<act>` (fraction of units that are 0 on the whole batch), e
 `act/<act>` histograms (share of values at or below zero: a per-value proxy, so it has its
 own, higher threshold), each as its median over the second half of the run (dead units stay
 dead; early transients do not count), and `train/loss`. Gated on poor progress: some dead
-units in a net that learns fine is not a finding.
+units in a net that learns fine is not a finding. Both also come under everyday names
+(`dead_relu/<layer>`, `activations/<layer>`, ...: `tags.ALIASES`); a `dead_frac` series with
+values above 1 is a count or a percentage, not a fraction, and is left out.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
 from diagnostics.rules.gradients import natural_key
 from diagnostics.rundata import RunData
 
@@ -35,6 +37,11 @@ MESSAGE = {
           "half; threshold {threshold_pct}%) and train/loss made only {progress_pct}% progress.",
     "zh": "{layer} 中 {value_pct}% 的神经元已经死亡（{statistic}，后半程的中位数；阈值 "
           "{threshold_pct}%），train/loss 只下降了 {progress_pct}%。",
+}
+NOT_FRACTIONS = {
+    "en": "the dead-unit series (dead_frac/<layer>) take values above 1: counts or percentages, "
+          "not the fraction of dead units this rule judges",
+    "zh": "死亡神经元序列（dead_frac/<layer>）存在大于 1 的值：是数量或百分比，而不是该规则判断的死亡比例",
 }
 STATISTIC = {
     "dead_frac": {"en": "dead-unit fraction", "zh": "死亡神经元比例"},
@@ -55,6 +62,8 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     if isinstance(progress, NotAssessed) or progress >= th.max_progress:
         return progress if isinstance(progress, NotAssessed) else None
     layers, source = _fractions(run)
+    if not layers:  # only dead_frac series that are not fractions
+        return NotAssessed(rule_id=ID, reason=text(NOT_FRACTIONS, lang), to_log=text(TO_LOG, lang))
     threshold = th.min_dead if source == "dead_frac" else th.min_zero_mass
     frame = pd.concat(layers, axis=1).sort_index()
     late = frame.iloc[len(frame) // 2:].median().dropna()
@@ -82,7 +91,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
 
 
 def _fractions(run: RunData) -> tuple[dict[str, pd.Series], str]:
-    layers = run.layers("dead_frac")
+    layers = {k: v for k, v in run.layers("dead_frac").items() if not (v > 1).any()}  # fractions only
     if layers:
         return {k: layers[k] for k in sorted(layers, key=natural_key)}, "dead_frac"
     hist = run.histograms

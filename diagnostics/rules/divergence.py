@@ -10,6 +10,13 @@ first logged loss (far worse than the untrained net) and stays there until the e
 (persistence: a spike that recovers is not divergence; a loss that bounces around a level up
 to ~3× its start — seen with too-high learning rates on our grid — is oscillation). The val loss alone never signals runaway (rising val loss is
 what overfitting looks like).
+
+A relapse is divergence too, without NaN: a loss that had learned (its smoothed minimum at most
+1/`rise_factor` of where it started), then jumped back to at least `relapse_share` of its
+start and stayed there to the end, over at least `relapse_persist` of the run (a real run: 68
+-> 7.1, back to 68 at step 10k and 51-61 for the remaining 165k steps, its val loss frozen at
+one value: the model collapsed). It is smoothed over a short window (2 % of the points): the
+learning phase before a collapse can be brief, and a 10 % median would erase it.
 """
 from __future__ import annotations
 
@@ -52,6 +59,9 @@ class Thresholds:
     smooth_fraction: float = 0.1  # median window as a fraction of the points (min 3)
     min_points: int = 5  # fewer finite train-loss points: runaway is not judged
     persist: int = 3  # the runaway must hold for this many points (or to the end)
+    relapse_share: float = 0.5  # back at this share of the start after having learned
+    relapse_persist: float = 0.2  # ... for at least this share of the points, to the end
+    relapse_smooth: float = 0.02  # median window for the relapse, as a fraction of the points
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -85,7 +95,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     high = (smooth >= th.rise_factor * low) & (smooth >= th.above_start * start)
     first = sig.persistent_from_to_end(high.to_numpy())
     if first is None or len(smooth) - first < min(th.persist, len(smooth)):
-        return None
+        return _relapse(train, th, lang)
     onset = int(smooth.index[first])
     end, floor = float(smooth.iloc[-1]), float(low.iloc[-1])
     ratio = end / floor if floor > 0 else math.inf
@@ -98,6 +108,42 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
                            marks={"minimum": floor, "start": start,
                                   "level": max(th.rise_factor * floor, th.above_start * start)})],
         onset=onset, ratio=ratio, low=floor, end=end, start=start, threshold=th.rise_factor,
+    )
+
+
+MESSAGE_RELAPSE = {
+    "en": "train/loss relapsed: it had fallen from {start} to {low}, then from step {onset} went "
+          "back to {end} ({share_pct}% of where it started, threshold {threshold_pct}%) and "
+          "stayed there for the rest of the run ({held_pct}% of it): the model collapsed.",
+    "zh": "train/loss 出现倒退：它曾从 {start} 降到 {low}，但从第 {onset} 步起又回到 {end}"
+          "（起始值的 {share_pct}%，阈值 {threshold_pct}%），并一直停留到训练结束"
+          "（占全程的 {held_pct}%）：模型已经崩溃。",
+}
+
+
+def _relapse(train, th: Thresholds, lang: str) -> Finding | None:
+    """The loss learned, then fell back to near its start and stayed (see the docstring)."""
+    smooth = sig.smooth(train, sig.auto_window(len(train), th.relapse_smooth, lo=3, hi=21))
+    start = float(train.iloc[0])
+    low = smooth.cummin()
+    learned = low <= start / th.rise_factor
+    back = learned & (smooth >= th.rise_factor * low) & (smooth >= th.relapse_share * start)
+    first = sig.persistent_from_to_end(back.to_numpy())
+    if first is None or len(smooth) - first < max(th.persist, th.relapse_persist * len(smooth)):
+        return None
+    onset, end, floor = int(smooth.index[first]), float(smooth.iloc[-1]), float(low.iloc[-1])
+    held = (len(smooth) - first) / len(smooth)
+    return finding(
+        ID, message=MESSAGE_RELAPSE, lang=lang, severity=Severity.CRITICAL,
+        confidence=sig.confidence(end / floor if floor > 0 else math.inf, th.rise_factor,
+                                  th.full_at), onset_step=onset,
+        evidence=[Evidence(tag="train/loss", steps=(onset, int(smooth.index[-1])),
+                           statistic="end level / start", value=end / start,
+                           threshold=th.relapse_share,
+                           marks={"minimum": floor, "start": start,
+                                  "level": th.relapse_share * start})],
+        start=start, low=floor, onset=onset, end=end, share_pct=100 * end / start,
+        threshold_pct=100 * th.relapse_share, held_pct=100 * held,
     )
 
 
@@ -128,6 +174,21 @@ def _healthy() -> RunData:
     return curves.healthy().build()
 
 
+def _relapsed() -> RunData:
+    # Learns 68 -> 7 in the first tenth, then collapses back to ~57 for good (no NaN).
+    ts = np.arange(0, 1750, 10)
+    rng = np.random.default_rng(3)
+    loss = np.where(ts < 160, 7 + 61 * np.exp(-ts / 30), 57 + 3 * rng.standard_normal(len(ts)))
+    return SyntheticRun("relapsed").scalar("train/loss", ts, loss).build()
+
+
+def _warm_restart() -> RunData:
+    # A cosine schedule with a warm restart: the loss jumps back up for a while, then falls.
+    ts = np.arange(0, 1000, 5)
+    loss = np.where(ts < 500, 0.1 + 2.2 * np.exp(-ts / 60), 0.08 + 1.2 * np.exp(-(ts - 500) / 40))
+    return SyntheticRun("restart").scalar("train/loss", ts, loss).build()
+
+
 def _recovered_spike() -> RunData:
     ts = curves.train_steps()
     loss = curves.decay(ts, 2.3, 0.1, 40, noise=0.1)
@@ -148,6 +209,7 @@ def _overfitting_val_only() -> RunData:
         "val/loss", vs, np.r_[np.linspace(2.0, 0.2, 6), np.linspace(0.25, 2.0, 14)]).build()
 
 
-EXAMPLES = Examples(fires=(_nan_loss, _inf_val_loss, _runaway),
-                    quiet=(_healthy, _recovered_spike, _bouncing_high, _overfitting_val_only))
+EXAMPLES = Examples(fires=(_nan_loss, _inf_val_loss, _runaway, _relapsed),
+                    quiet=(_healthy, _recovered_spike, _bouncing_high, _overfitting_val_only,
+                           _warm_restart))
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

@@ -15,12 +15,24 @@ few, and a 5-point median would hide a burst that only the first of them caught)
   `persist` points — gated on trouble in the loss (it made little progress, or went
   non-finite), because a healthy net's gradients may grow as it sharpens its predictions
   (runs with a too-high learning rate reach ~10× on our grid).
+
+Total norm only (a Hugging Face Trainer's `train/grad_norm`, Lightning's `grad_2.0_norm_total`,
+no per-layer data): the same level and growth tests, so a spike that recovers (real HF runs:
+single logged norms up to ~150 while the loss falls) is smoothed away and stays quiet. A
+non-finite total norm is different there: mixed-precision training overflows now and then,
+the loss scaler skips that step and lowers its scale, and the writer logs inf/NaN for it. So
+a non-finite total counts only when the run did not recover: the loss went non-finite too, or
+the norm stayed non-finite over its last `persist` points. Otherwise those points are dropped
+and the finite ones judged. A finding from the total alone says so (per-layer norms would show
+where it starts), with confidence at most `total_only_confidence`: how large a healthy total is
+depends on the model's size, which the total alone does not show.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
@@ -55,6 +67,11 @@ MESSAGE = {
 }
 SMOOTHED = {"en": "median over {n} points", "zh": "{n} 个点的中位数"}
 UNSMOOTHED = {"en": "a single point: too few to smooth", "zh": "单个点：点太少，无法平滑"}
+TOTAL_ONLY_NOTE = {
+    "en": " Judged from the total gradient norm only: per-layer norms (grad_norm/<layer>) would "
+          "show where it starts.",
+    "zh": "仅根据总梯度范数判断：记录每层的梯度范数（grad_norm/<layer>）才能看出从哪一层开始。",
+}
 
 
 @dataclass(frozen=True)
@@ -67,12 +84,28 @@ class Thresholds:
     persist: int = 3  # points the growth must hold (or to the end)
     early_points: int = 3  # the early level: median of this many first points
     max_progress: float = 0.5  # growth counts only when train/loss dropped less than this
+    total_only_confidence: float = 0.6  # the most a judgement from the total alone gets
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
     norm, tag = gradients.total_norm(run)
     if norm is None or not len(norm):
         return None
+    if tag != "grad_norm/total" or gradients.layer_norms(run)[0]:
+        return _judge(run, norm, tag, th, lang)
+    # the total alone (see the module docstring)
+    if _overflow_skipped(norm, run.scalar("train/loss"), th.persist):
+        norm = sig.finite(norm)  # mixed-precision overflows the run recovered from
+    result = _judge(run, norm, tag, th, lang) if len(norm) else None
+    if not isinstance(result, Finding):
+        return result
+    return replace(result, confidence=min(result.confidence, th.total_only_confidence),
+                   message=result.message + text(TOTAL_ONLY_NOTE, lang))
+
+
+def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
+           lang: str) -> Finding | NotAssessed | None:
+    """Non-finite, level and growth tests on a total gradient norm."""
     last = int(norm.index[-1])
     bad_step = sig.first_nonfinite_step(norm)
     if bad_step is not None:
@@ -118,6 +151,14 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
                              marks={"early": early, "level": th.growth_factor * early}),
                     tag=tag, value=peak / early, early=early, peak=peak, onset=onset,
                     threshold=th.growth_factor, progress_pct=100 * max(progress, 0.0))
+
+
+def _overflow_skipped(norm: pd.Series, loss: pd.Series | None, persist: int) -> bool:
+    """Whether any non-finite norms look like a loss scaler's skipped steps, which the run
+    recovered from: the loss stayed finite, and the norm is not non-finite over all of its
+    last `persist` points (an overflow may fall on the last logged step, as on any other)."""
+    stuck = not np.isfinite(norm.to_numpy()[-persist:]).any()
+    return not stuck and (loss is None or sig.first_nonfinite_step(loss) is None)
 
 
 def _finding(kind: str, lang: str, confidence: float, onset_step: int, evidence: Evidence,
@@ -185,8 +226,39 @@ def _one_spike() -> RunData:
     return _run("spike", norm, curves.decay(ts, 2.3, 2.0, 100, noise=0.05)).build()
 
 
+def _nan_norm_to_the_end() -> RunData:
+    # The total turns NaN and stays NaN: every step is skipped (or applied as NaN) from there on,
+    # and the loss stops moving although it is still logged as finite.
+    ts = curves.train_steps()
+    norm = np.full(len(ts), 0.8)
+    norm[len(ts) // 2:] = np.nan
+    loss = np.r_[curves.decay(ts[: len(ts) // 2], 2.3, 1.5, 60), np.full(len(ts) - len(ts) // 2, 1.5)]
+    return _run("nan_to_the_end", norm, loss).build()
+
+
+def _mixed_precision_overflows() -> RunData:
+    # fp16 training: the loss scaler overflows a few times (inf/NaN logged, step skipped) and the
+    # run goes on learning; not an explosion.
+    ts = curves.train_steps()
+    norm = 0.4 + 0.4 * np.exp(-ts / 150)
+    norm[[0, 1, 40]] = [np.inf, np.nan, np.inf]
+    return _run("amp_overflows", norm, curves.decay(ts, 2.3, 0.05, 60, noise=0.2)).build()
+
+
+def _hf_spiky_fine_tune() -> RunData:
+    # As a real Hugging Face fine-tune logs it: the total norm jumps between ~0.2 and ~70 from
+    # one logged step to the next (single points up to ~150) while the loss falls.
+    ts = curves.train_steps()
+    rng = np.random.default_rng(5)
+    norm = np.exp(rng.uniform(np.log(0.2), np.log(70), len(ts)))
+    norm[[30, 60]] = [146.0, 98.0]
+    return _run("hf_spikes", norm, curves.decay(ts, 0.69, 0.12, 80, noise=0.3)).build()
+
+
 EXAMPLES = Examples(
-    fires=(_growing_then_nan, _huge_level, _growth_with_stalled_loss, _per_layer_histograms),
-    quiet=(_healthy, _healthy_growing_norm, _one_spike),
+    fires=(_growing_then_nan, _huge_level, _growth_with_stalled_loss, _per_layer_histograms,
+           _nan_norm_to_the_end),
+    quiet=(_healthy, _healthy_growing_norm, _one_spike, _mixed_precision_overflows,
+           _hf_spiky_fine_tune),
 )
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

@@ -12,13 +12,22 @@ monotonically over a whole window is left out: there the centred window is cut s
 the trend (a real Trax val loss still falling 3x per epoch, 0.0027 -> 7.6e-5, read as a 55 %
 bounce):
 - `train/loss` in units of its first logged value (so batch noise around a small, converged
-  loss — large in relative terms — does not count);
+  loss — large in relative terms — does not count). A dense curve is first averaged over
+  blocks so that at most `max_train_points` remain: a per-step batch loss (a Hugging Face
+  fine-tune logs every 10 steps) scatters with the batch, not with the learning rate, and the
+  block mean keeps only swings slower than a block (a real run swinging 2 <-> 67 over 1M steps
+  keeps them; the fine-tune's batch noise drops from 9 % to 4 % of its start). A train loss
+  that ends below `settled` of its start (memorised: 0.69 -> 5e-11) has settled, whatever
+  its spikes: oscillation keeps a loss from settling, so such a curve is left to val/loss;
 - `val/loss` (one full evaluation per epoch, no mini-batch noise) as a log-scale deviation.
 When both curves are logged they must agree (persistence across two independent
 measurements), each against a lower threshold: a noisy dataset makes the train loss jumpy but
 not the val loss (healthy two-moons runs: train 0.04-0.08, val <= 0.01), and a net that
 memorises its training set makes the val loss jumpy but not the train loss. With one curve
-only, its own, higher threshold applies. Train curves with fewer than `min_train_points`
+only, its own, higher threshold applies. A val loss that swings wildly (`val_only`, 2.5x
+the val-alone threshold; real runs with steady training stay <= 0.16) while the train loss
+is steady is reported too, as information at low confidence: instability seen only in
+validation. Train curves with fewer than `min_train_points`
 points (sparse logging) are left to the val curve: ten samples of a swinging batch loss are
 too few to tell. On our grid (dense logs) oscillating runs reach train >= 0.11 and val
 >= 0.060; healthy runs stay <= 0.082 (train, two moons) and <= 0.027 (val).
@@ -63,6 +72,9 @@ class Thresholds:
     window: int = 5  # rolling-median window (points)
     min_train_points: int = 20  # sparser train logs hide batch-to-batch swings: val decides
     min_val_points: int = 8
+    max_train_points: int = 100  # denser train curves are block-averaged down to this
+    settled: float = 0.02  # train end level / start below this: converged, not oscillating
+    val_only: float = 0.2  # val bounce reported (as INFO) even with a steady train curve
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -85,6 +97,8 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         judged = [("val/loss", val, th.val_alone)]
     bounces = [float(d.iloc[len(d) // 2:].mean()) for _, d, _ in judged]
     if any(b < t for b, (_, _, t) in zip(bounces, judged)):
+        if len(judged) == 2 and bounces[1] >= th.val_only:
+            return _only_validation_swings(judged[1][1], bounces[1], th, lang)
         return None
     tag, deviation, threshold = judged[0]
     onset = _onset(deviation, threshold)
@@ -101,6 +115,32 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         onset_step=onset, evidence=evidence,
         tag=tag, value_pct=100 * bounces[0], threshold_pct=100 * threshold, lr=lr_note,
         agree=agree,
+    )
+
+
+VAL_ONLY = {
+    "en": "val/loss swings wildly while train/loss is steady: over the second half it deviates "
+          "from its own trend by {value_pct}% on average (threshold {threshold_pct}%). The "
+          "instability shows only in validation — a learning rate too high for the batch-norm "
+          "statistics, or a validation set too small to measure reliably.",
+    "zh": "train/loss 平稳而 val/loss 剧烈波动：后半程平均偏离自身趋势 {value_pct}%（阈值 "
+          "{threshold_pct}%）。不稳定只出现在验证上——学习率对批标准化的统计量来说过大，"
+          "或验证集太小、测不准。",
+}
+
+
+def _only_validation_swings(deviation: pd.Series, bounce: float, th: Thresholds,
+                            lang: str) -> Finding:
+    return finding(
+        ID, message=VAL_ONLY, lang=lang, severity=Severity.INFO,
+        # capped below the engine's SOLID: a val-only reading must not hide other problems
+        confidence=min(0.6, sig.confidence(bounce, th.val_only, th.full_factor * th.val_only)),
+        onset_step=_onset(deviation, th.val_only),
+        evidence=[Evidence(tag="val/loss", steps=(int(deviation.index[len(deviation) // 2]),
+                                                  int(deviation.index[-1])),
+                           statistic="mean deviation from rolling median", value=bounce,
+                           threshold=th.val_only)],
+        value_pct=100 * bounce, threshold_pct=100 * th.val_only,
     )
 
 
@@ -124,6 +164,9 @@ def _train_bounce(run: RunData, th: Thresholds, lang: str) -> pd.Series | NotAss
     unusable = unusable_loss(ID, "train/loss", train, lang)  # the unit is the first value
     if unusable:
         return unusable
+    train = sig.block_means(train, th.max_train_points)
+    if sig.end_level(train) < th.settled * float(train.iloc[0]):
+        return pd.Series(0.0, index=train.index)  # converged to ~0: its spikes are not the lr
     residual = (train - sig.smooth(train, th.window)) / float(train.iloc[0])
     return _trend_edges_dropped(residual.abs(), train, th.window)
 
@@ -215,7 +258,17 @@ def _still_falling_steeply() -> RunData:
     return SyntheticRun("steep").scalar("val/loss", vs, val).build()
 
 
-EXAMPLES = Examples(fires=(_both_bounce, _bouncing_val_only, _bouncing_train_only),
+def _only_val_swings() -> RunData:
+    # Train loss falls smoothly; the val loss jumps 0.3 <-> 3 between epochs.
+    run = SyntheticRun("val_swings")
+    ts, vs = curves.train_steps(), curves.val_steps()
+    run.scalar("train/loss", ts, curves.decay(ts, 2.3, 0.1, 40, noise=0.05))
+    val = 0.6 * np.exp(0.9 * np.random.default_rng(8).standard_normal(len(vs)))
+    return run.scalar("val/loss", vs, val).build()
+
+
+EXAMPLES = Examples(fires=(_both_bounce, _bouncing_val_only, _bouncing_train_only,
+                           _only_val_swings),
                     quiet=(_healthy, _noisy_dataset, _overfitting_trend, _converged_train_noise,
                            _still_falling_steeply))
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")

@@ -9,11 +9,25 @@ each taken as its median over the run (robust to single batches), and `train/los
 - spread: the smallest layer's norm / the largest layer's norm at or below `max_ratio`
   (the signal dies on its way back through the layers);
 - floor: the largest layer's norm at or below `floor` (no weight gets a usable gradient).
-  With only `grad_norm/total` (as Hugging Face logs it), the floor is judged on the total.
 Both are gated on poor progress (train loss dropped less than `max_progress`): a converged
 net also has small gradients, and a net that learns fine has no problem to fix. Layers whose
 gradient is mostly exactly zero (median 0) are left out: no signal at all is what dead ReLUs
 give (dead_relu), a vanishing signal is small but not zero.
+
+Total norm only (every Hugging Face Trainer run logs `train/grad_norm`, Lightning
+`grad_2.0_norm_total`; no per-layer data): the total is dominated by the layers nearest the
+loss, so a signal dying on its way back (the spread) cannot be seen, only a net where no
+weight gets a gradient. Judged conservatively, with all of:
+- the loss is flat: progress below `total_max_progress`;
+- the median total norm at or below `total_floor` (healthy fine-tunes sit at ~0.05-100, a
+  converged one at ~0.05-1; the total is at least the largest layer's norm, so this is
+  stricter than the per-layer floor);
+- the median total norm at or below `total_per_loss` x the median train loss: a converged net's
+  gradient shrinks with its loss, a stuck net's stays tiny while its loss stays high (a model
+  that starts converged, with a tiny loss and tiny gradients, is not stuck). The ratio does
+  not depend on the loss's units (mean or sum over the batch scales both).
+Such a finding says it was judged from the total only, with confidence at most
+`total_only_confidence`; per-layer norms would show where the signal dies.
 """
 from __future__ import annotations
 
@@ -30,7 +44,7 @@ from diagnostics.rundata import RunData
 
 ID = "vanishing_gradient"
 NEEDS = (("grad_norm/*", "train/loss"), ("hist:grad/*", "train/loss"),
-         ("grad_norm/total", "train/loss"))
+         ("grad_norm/total", "train/loss"))  # the total alone: conservatively (see above)
 TO_LOG = {"en": "log per-layer gradient norms (grad_norm/<layer>) and train/loss",
           "zh": "记录每层的梯度范数（grad_norm/<layer>）和 train/loss"}
 MESSAGE = {
@@ -48,6 +62,17 @@ MESSAGE = {
         "zh": "没有一层得到可用的梯度：最大的梯度范数中位数只有 {value}（{high_layer}，阈值 "
               "{threshold}），train/loss 只下降了 {progress_pct}%。",
     },
+    "total": {
+        "en": "The weights get almost no gradient: the total gradient norm ({tag}) has a median "
+              "of {value} (threshold {threshold}), {per_loss} of the train/loss level it should "
+              "reduce (threshold {per_loss_threshold}), and train/loss made only {progress_pct}% "
+              "progress. Judged from the total norm only: per-layer gradient norms "
+              "(grad_norm/<layer>) would show where the signal dies.",
+        "zh": "权重几乎得不到梯度：总梯度范数（{tag}）的中位数只有 {value}（阈值 {threshold}），"
+              "仅为它应当降低的 train/loss 水平的 {per_loss}（阈值 {per_loss_threshold}），"
+              "train/loss 只下降了 {progress_pct}%。仅根据总梯度范数判断：记录每层的梯度范数"
+              "（grad_norm/<layer>）才能看出信号在哪一层消失。",
+    },
 }
 
 
@@ -59,6 +84,12 @@ class Thresholds:
     floor_full_at: float = 1e-5
     max_progress: float = 0.5  # fires only when train/loss dropped less than this
     persist: int = 3  # the per-step condition must hold this many points for the onset
+    # Total norm only (no per-layer data), all must hold:
+    total_max_progress: float = 0.1  # the loss is flat
+    total_floor: float = 1e-4  # median total norm; healthy fine-tunes sit at ~0.05-100
+    total_floor_full_at: float = 1e-7
+    total_per_loss: float = 1e-3  # median total norm / median train loss
+    total_only_confidence: float = 0.6  # the most a judgement from the total alone gets
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -67,8 +98,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         return progress if isinstance(progress, NotAssessed) else None
     layers, family = gradients.layer_norms(run)
     if not layers:
-        total = run.scalar("grad_norm/total")
-        layers, family = {"total": total}, "grad_norm/total"
+        return _from_total(run, th, lang, progress)
     frame = pd.concat(layers, axis=1).sort_index()
     medians = frame.median()
     frame = frame.loc[:, medians > 0]  # mostly exactly-zero layers: dead, not vanishing
@@ -101,6 +131,32 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
                            statistic="smallest / largest layer norm", value=ratio,
                            threshold=th.max_ratio, marks={"largest": high})],
         value=ratio, threshold=th.max_ratio, **values)
+
+
+def _from_total(run: RunData, th: Thresholds, lang: str, progress: float) -> Finding | None:
+    """The judgement from the total norm alone (see the module docstring)."""
+    total = sig.finite(run.scalar("grad_norm/total"))
+    loss = sig.finite(run.scalar("train/loss"))
+    if progress >= th.total_max_progress or not len(total) or not len(loss):
+        return None
+    level = float(total.median())
+    if not 0 < level <= th.total_floor:  # exactly 0: no gradient at all (dead units), or none computed
+        return None
+    per_loss = level / float(loss.median())  # the loss is positive (train_progress checked it)
+    if per_loss > th.total_per_loss:
+        return None
+    onset = _onset(total <= th.total_floor, th.persist)
+    confidence = min(th.total_only_confidence,
+                     sig.confidence(level, th.total_floor, th.total_floor_full_at))
+    return finding(
+        ID, message=MESSAGE["total"], lang=lang, severity=Severity.WARNING,
+        confidence=confidence, onset_step=onset,
+        evidence=[Evidence(tag="grad_norm/total", steps=(onset, int(total.index[-1])),
+                           statistic="median total norm", value=level, threshold=th.total_floor,
+                           marks={"level": th.total_floor, "per_loss": per_loss})],
+        tag=run.originals_for("grad_norm/total")[0], value=level, threshold=th.total_floor,
+        per_loss=per_loss, per_loss_threshold=th.total_per_loss,
+        progress_pct=100 * max(progress, 0.0))
 
 
 def _onset(mask: pd.Series, persist: int) -> int:
@@ -138,11 +194,29 @@ def _tiny_init() -> RunData:
                     2.30).build()
 
 
-def _total_only() -> RunData:
+def _total_only(name: str, norm: float, loss: float) -> RunData:
+    """A Hugging Face-like run: train/loss and the total gradient norm, both flat and noisy."""
     ts = curves.train_steps()
-    return (SyntheticRun("hf_total")
-            .scalar("train/loss", ts, np.full(len(ts), 0.69))
-            .scalar("grad_norm/total", ts, np.full(len(ts), 3e-6))).build()
+    rng = np.random.default_rng(2)
+    return (SyntheticRun(name)
+            .scalar("train/loss", ts, loss * np.exp(0.02 * rng.standard_normal(len(ts))))
+            .scalar("grad_norm/total", ts, norm * np.exp(0.3 * rng.standard_normal(len(ts))))).build()
+
+
+def _total_only_stuck() -> RunData:
+    # Loss at chance (ln 2) and no gradient anywhere: saturated units, or weights far too small.
+    return _total_only("hf_stuck", 3e-7, 0.69)
+
+
+def _total_only_healthy_small() -> RunData:
+    # A flat fine-tune whose gradients are small (0.05, the bottom of HF's healthy range).
+    return _total_only("hf_small_grads", 0.05, 0.69)
+
+
+def _total_only_converged_from_the_start() -> RunData:
+    # A pretrained model that already fits: loss 2e-3, flat, and a gradient to match (5e-5).
+    # Tiny in absolute terms, but not next to its loss: nothing is stuck.
+    return _total_only("hf_fits_already", 5e-5, 2e-3)
 
 
 def _healthy() -> RunData:
@@ -163,7 +237,8 @@ def _all_dead_zero_grads() -> RunData:
     return _layered("dead", {"fc1": 0.0, "fc2": 0.0, "out": 0.0}, 2.3).build()
 
 
-EXAMPLES = Examples(fires=(_deep_sigmoid, _tiny_init, _total_only),
+EXAMPLES = Examples(fires=(_deep_sigmoid, _tiny_init, _total_only_stuck),
                     quiet=(_healthy, _converged_small_grads, _healthy_sigmoid_spread,
-                           _all_dead_zero_grads))
+                           _all_dead_zero_grads, _total_only_healthy_small,
+                           _total_only_converged_from_the_start))
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
