@@ -106,6 +106,8 @@ ALIASES: list[tuple[str, str]] = [
         r"metrics/mAP_0\.5", r"metrics/mAP50\(\w\)", r"metrics/mAP_0\.5:0\.95",  # YOLOv5, v8
         r"metrics/mAP50-95\(\w\)", r"bbox/AP50|bbox/AP|segm/AP50|segm/AP",  # Detectron2
         r"sem_seg/mIoU", rf"{_V}/COCOAP50|{_V}/COCOAP50_95",  # Detectron2, YOLOX
+        r"(?:coco/)?(?:bbox|segm)_mAP(?:_50)?", r"(?:\w+/)?mIoU",  # MMDetection, MMSegmentation
+        rf"{_V}/epoch_{_VAL_METRIC}",  # Keras validation/ folder: epoch_auc, epoch_f1_score
         rf"{_V}[/_]{_VAL_METRIC}|{_VAL_METRIC}/{_V}|{_VAL_METRIC}_{_V}",
         rf"test[/_]{_VAL_METRIC}|{_VAL_METRIC}/test",
     )],

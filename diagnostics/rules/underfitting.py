@@ -19,7 +19,9 @@ Accuracy, where logged, decides whether the model fits: a run whose accuracy end
 `acc_fits` or more fits its data, however much of its starting loss it kept (healthy runs on
 noisy labels end at 88 % accuracy with 55 % of their loss left: the loss sits at the labels'
 noise floor, not above it). Training accuracy is used, else validation accuracy (a model that
-scores well on held-out data fits its training data too).
+scores well on held-out data fits its training data too). Likewise a training loss that ends
+well below the validation loss (under `gap_fits` of it) shows a model fitting its training
+data better than held-out data: that gap is overfitting's business, not underfitting's.
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ class Thresholds:
     still_falling: float = 0.05  # fitted drop over the last quarter / end level: "still learning"
     loss_only: float = 0.6  # confidence factor without train/acc: the start may not be chance level
     acc_fits: float = 0.8  # accuracy (train, else val) at or above this at the end: it fits
+    gap_fits: float = 0.7  # train end level below this share of the val end level: it fits
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -75,7 +78,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     remaining = end / start
     if remaining < th.min_remaining:
         return None
-    if _accuracy_fits(run, th):
+    if _accuracy_fits(run, th) or _fits_better_than_validation(run, end, th):
         return None
     acc = sig.finite(run.scalar("train/acc")) if run.has("train/acc") else None
     acc_note = (text(ACC_NOTE, lang).format(acc_pct=f"{100 * sig.end_level(acc):.3g}")
@@ -111,6 +114,14 @@ def _accuracy_fits(run: RunData, th: Thresholds) -> bool:
         end = sig.end_level(acc)
         return (end / 100.0 if acc.max() > 1.0 else end) >= th.acc_fits
     return False
+
+
+def _fits_better_than_validation(run: RunData, train_end: float, th: Thresholds) -> bool:
+    """The training loss ended well below the validation loss: a generalisation gap."""
+    val = sig.finite(run.scalar("val/loss")) if run.has("val/loss") else None
+    if val is None or len(val) < 3:
+        return False
+    return train_end < th.gap_fits * sig.end_level(val, 0.1, 3)
 
 
 def _fitted_drop(part) -> float:
@@ -155,6 +166,14 @@ def _noisy_labels_fit() -> RunData:
     return run.scalar("train/acc", ts, 0.88 - 0.78 * np.exp(-ts / 60)).build()
 
 
+def _overfits_instead() -> RunData:
+    # The train loss keeps 55 % of its start but ends far below the val loss, which climbs:
+    # the model fits its training data better than held-out data (overfitting, not this).
+    ts, vs = curves.train_steps(), curves.val_steps()
+    run = SyntheticRun("gap").scalar("train/loss", ts, curves.decay(ts, 2.3, 1.2, 60))
+    return run.scalar("val/loss", vs, np.linspace(1.9, 2.6, len(vs))).build()
+
+
 EXAMPLES = Examples(fires=(_stalled, _tiny_model),
-                    quiet=(_healthy, _two_class_healthy, _noisy_labels_fit))
+                    quiet=(_healthy, _two_class_healthy, _noisy_labels_fit, _overfits_instead))
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
