@@ -7,7 +7,8 @@ here (rules return findings without them: message and remedy kept apart).
 
 Interactions — a finding can make other rules' inputs meaningless. A finding of an earlier
 stage (the documents' order) silences a later-stage rule only when it is SOLID (confidence at
-least `SOLID`) and COVERS the later one's steps (its onset is no later than the later finding's):
+least `SOLID`) and COVERS the later one's steps (its onset is no later than the start of the
+later finding's evidence windows: underfitting judges the end of the run):
 - a stage-1 finding (divergence, exploding gradients: the run is broken) -> every stage-2 and
   stage-3 rule: a broken run's curves say nothing about whether it could learn or generalise
   (a diverged loss is not "oscillating", NaNs are not "overfitting");
@@ -174,9 +175,13 @@ def _silences(cause: Finding, other: Finding | None) -> bool:
     only a solid finding, and only where it came no later than the other problem."""
     if cause.confidence < SOLID:
         return False
-    if other is None or other.onset_step is None or cause.onset_step is None:
+    if other is None or cause.onset_step is None:
         return True
-    return cause.onset_step <= other.onset_step
+    # the steps the other finding judged: its evidence windows (underfitting judges the end
+    # of the run, whatever its onset says), else its onset
+    judged = [e.steps[0] for e in other.evidence] or (
+        [other.onset_step] if other.onset_step is not None else [])
+    return not judged or cause.onset_step <= min(judged)
 
 
 def _rank(rule_id: str) -> int:
