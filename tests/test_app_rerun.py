@@ -248,8 +248,7 @@ def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, m
 
 def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):
     q = JobQueue(runs_root)
-    broken = q.submit("no_such_module_here", [], run_dir=runs_root / "broken", kind="rerun",
-                      label="re-run broken: lr=1")
+    broken = q.submit("rerun", run_dir=runs_root / "broken", label="re-run broken: lr=1")
     deadline = time.monotonic() + 30
     while q.get(broken.id).error == "":
         assert time.monotonic() < deadline, q.get(broken.id)

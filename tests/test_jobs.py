@@ -115,11 +115,13 @@ def test_the_queue_drains_with_nobody_polling(tmp_path, parent):
 
 
 def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_starts(tmp_path, parent):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "job-config.json").write_text('{"epochs": "many"}')  # the trainer raises
     session = textwrap.dedent(f"""
         from trainers.jobs import JobQueue
         from trainers.rerun import submit_rerun
         q = JobQueue({str(tmp_path)!r}, max_parallel=1)
-        q.submit("trainers.no_such_module", [], run_dir={str(tmp_path / "broken")!r})
+        q.submit("train", run_dir={str(tmp_path / "broken")!r})
         submit_rerun(q, {str(parent)!r}, {{"lr": 0.02}})
     """)
     subprocess.run([sys.executable, "-c", session], cwd=REPO, check=True, timeout=60)
@@ -127,7 +129,9 @@ def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_star
     wait_until(lambda: [j.state for j in queue.jobs()] == [FAILED, DONE], timeout=60)  # nobody polls
     broken, good = queue.jobs()
     assert broken.returncode == 1 and "exit code 1" in broken.error
-    assert "No module named trainers.no_such_module" in broken.log_tail()  # the traceback, in its log
+    # The real error, not the first or last line of the log whatever it is.
+    assert broken.error.endswith("ConfigError: epochs: expected an integer, got 'many'")
+    assert "Traceback" in broken.log_tail() and "Warning" not in broken.log_tail()  # in its log
     assert good.progress()["state"] == "done"
 
 

@@ -47,7 +47,7 @@ def test_overfitting_is_repaired_in_a_background_job_with_two_seeds(tmp_path):
     # Clean labels on 100 samples: overfits on seeds 0-2, a pure "too little data" case (the
     # committed scenario, 40 % noisy labels, is the next test).
     parent = scenario_run(tmp_path, "overfitting", label_noise=0.0, train_size=100)
-    queue = JobQueue(tmp_path / "runs")
+    queue = JobQueue(tmp_path)  # a background repair's parent must lie inside its runs root
     job = submit_repair(queue, parent, "overfitting", budget=4, seeds=2)
     job = queue.wait(job.id, timeout=240)
     assert job.state == DONE, job.log_tail()

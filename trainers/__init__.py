@@ -7,6 +7,11 @@
 - `loop`      `train(config, out_dir)`: one run into a new folder
 - `scenarios` named configs that provoke one training problem each
 - `cli`       `python -m trainers ...`
+- `rerun`, `lineage`, `repair`  one-change re-runs, where they came from, auto-repair
+- `jobs`      the background queue of a runs root (`JobQueue`); its parts: `job_record` (an
+              entry and its checks), `job_registry` (files, lock, slots, quarantine),
+              `job_process`, `job_runner` (a job's process), `job_watch`, `train_job`
+- `confine`   reads and writes kept inside a runs root that someone else may have written to
 
 Nothing is imported here, so `import trainers.config` stays cheap (no torch).
 """

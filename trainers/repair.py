@@ -16,7 +16,7 @@ shows it in the UI like a training's status.json.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import signal
 import sys
@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainers.jobs import Job, JobQueue, train_into, write_json
+from trainers.jobs import Job, JobQueue, RepairTask, read_json, train_into, write_json
 from trainers.rerun import RerunError, parent_config, plan_rerun
 
 SKIPPED, FAILED = "skipped", "failed"  # attempt outcomes besides compare's verdicts
@@ -61,13 +61,47 @@ def record_dir(parent: str | os.PathLike[str], rule_id: str, out: str | os.PathL
 
 
 def read_repair(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """A repair.json (or the folder holding it), None while it does not exist."""
+    """A repair.json (or the folder holding it), None while it does not exist. It is data from
+    shared storage: no symlink is followed, and a field of the wrong type is dropped (an
+    attempt that is not an object, too), so the pages that draw it never meet a surprise."""
     path = Path(path)
     path = path / "repair.json" if path.is_dir() else path
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    record = read_json(path)
+    if record is None:
         return None
+    record = _typed(record, _RECORD_TYPES)
+    attempts = record.get("attempts")
+    record["attempts"] = [_typed(a, _ATTEMPT_TYPES) for a in attempts if isinstance(a, dict)] \
+        if isinstance(attempts, list) else []
+    for a in record["attempts"]:
+        a["children"] = [c for c in a.get("children") or [] if isinstance(c, str)]
+        a["reason"] = {k: v for k, v in (a.get("reason") or {}).items() if isinstance(v, str)}
+    return record
+
+
+_NUMBER = (int, float)
+_RECORD_TYPES: dict[str, tuple[type, ...]] = {
+    "state": (str,), "error": (str,), "current": (str,), "parent": (str,), "rule_id": (str,),
+    "step": _NUMBER, "total_steps": _NUMBER, "started": _NUMBER, "finished": _NUMBER,
+    "replicas": (list,), "parent_findings": (list,), "success": (bool,)}
+_ATTEMPT_TYPES: dict[str, tuple[type, ...]] = {
+    "remedy_id": (str,), "action": (str,), "verdict": (str,), "change": (dict,),
+    "resolved_change": (dict,), "children": (list,), "findings_after": (list,),
+    "reason": (dict,), "comparison": (dict,)}
+
+
+def _typed(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """`data` without the listed keys whose value is not of their type (NaN/inf are no numbers)."""
+    def ok(key: str, value: Any) -> bool:
+        want = types.get(key)
+        if want is None or value is None:
+            return True
+        if want is _NUMBER:
+            return isinstance(value, _NUMBER) and not isinstance(value, bool) \
+                and math.isfinite(value)
+        return isinstance(value, want)
+
+    return {k: v for k, v in data.items() if ok(k, v)}
 
 
 def auto_repair(parent_run_dir: str | os.PathLike[str], rule_id: str | None = None, *,
@@ -178,15 +212,15 @@ def submit_repair(queue: JobQueue, parent: str | os.PathLike[str], rule_id: str,
     """Run auto_repair as a background job; its children go under the queue's root.
 
     The rule must be named here (the UI has the report), so the record folder, and with it the
-    job's progress file, is known before the job starts.
+    job's progress file, is known before the job starts. The parent must lie inside the
+    queue's root or the bundled samples (ValueError otherwise): the job's entry is checked
+    like any other before it runs.
     """
     parent_config(parent)  # fail here, in the UI, for a run we cannot re-run
-    folder = record_dir(parent, rule_id, queue.root)
-    args = [str(Path(parent).resolve()), "--rule", rule_id, "--budget", str(budget),
-            "--seeds", str(seeds), "--out", str(queue.root)]
-    return queue.submit("trainers.repair", args, run_dir=folder, kind="repair",
-                        label=f"auto-repair {Path(parent).name}: {rule_id}",
-                        status_file="repair.json")
+    task = RepairTask(parent=str(Path(parent).resolve()), rule=rule_id, budget=budget,
+                      seeds=seeds)
+    return queue.submit("repair", run_dir=record_dir(parent, rule_id, queue.root), repair=task,
+                        label=f"auto-repair {Path(parent).name}: {rule_id}")
 
 
 def _load(run_dir: Path) -> Any:

@@ -2,7 +2,9 @@
 weighs the difference against seed noise; a run still training, live; the lineage of any run.
 
 The re-run to show is the page's `?run=` query parameter (a folder under the runs root), so a
-reload or a restarted app opens the same comparison; everything else is read from disk.
+reload or a restarted app opens the same comparison; everything else is read from disk. Only
+runs and parents inside the runs root and the samples are shown (`rerun.family`): a
+`lineage.json` naming a parent elsewhere is listed as ignored, and that parent is never read.
 """
 from __future__ import annotations
 
@@ -34,6 +36,10 @@ LOSS_TAGS = ("val/loss", "train/loss")
 def page(lang: str) -> None:
     st.title(f"⚖️ {t('compare_title', lang)}")
     flat = rerun.family()
+    refused = rerun.refused(flat)
+    if refused:  # lineage.json written elsewhere: said, never followed
+        st.warning(t("lineage_refused", lang, n=len(refused)), icon="🧹")
+        st.code("\n".join(f"{n['name']}: {n['problem']}" for n in refused), language="text")
     options = rerun.comparable(flat)
     if not options:
         st.info(t("no_reruns", lang, root=sources.runs_root()))
@@ -284,7 +290,8 @@ def lineage(path: str, lang: str, key: str, flat: Mapping[str, dict[str, Any]] |
         return
     path = str(Path(path).resolve())
     flat = rerun.family() if flat is None else flat
-    chain = [str(p) for p in reversed(ancestors(path))]  # the first run first
+    # The first run first; only within the runs root and the samples (lineage.json is data).
+    chain = [str(p) for p in reversed(ancestors(path, within=rerun.allowed_roots()))]
     kids = rerun.children(flat, path)
     if not chain and not kids:
         return

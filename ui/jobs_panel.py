@@ -1,15 +1,22 @@
 """The Jobs page's parts and the sidebar's job count. There is no daemon: each job starts the
-next queued one as it ends, and these timed fragments call `JobQueue.poll()` too, which also
-settles jobs killed outright. Every tick reads the queue from disk, so a restarted app, or a
-second tab, shows the same jobs.
+next queued one as it ends, a watcher beside it does when it is killed outright, and these
+timed fragments call `JobQueue.poll()` too. Every tick reads the queue from disk, so a restarted
+app, or a second tab, shows the same jobs.
+
+What the registry holds is data someone else may have written: entries the queue refused are
+listed with their one-line reasons (`JobQueue.rejected()`), never raised; labels and errors
+from entries are shown as plain text (no links, images or markup of theirs); paths from
+repair.json and lineage.json are followed only inside the runs root and the samples.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import streamlit as st
 
+from trainers.confine import is_inside
 from trainers.jobs import CANCELLED, FINISHED, QUEUED, RUNNING, Job, JobQueue
 from trainers.lineage import parent_of, read_lineage
 from trainers.repair import read_repair
@@ -46,6 +53,7 @@ def settings(q: JobQueue, lang: str) -> None:
 @st.fragment(run_every=2)
 def _jobs(q: JobQueue, lang: str) -> None:
     jobs = q.poll()
+    rejected(q, lang)
     if not jobs:
         st.info(t("no_jobs", lang))
         return
@@ -59,23 +67,32 @@ def _jobs(q: JobQueue, lang: str) -> None:
         st.caption(t("older_jobs", lang, n=len(newest) - SHOWN))
 
 
+def rejected(q: JobQueue, lang: str) -> None:
+    """Registry entries the queue would not use, one line each, as plain text."""
+    bad = q.rejected()
+    if bad:
+        st.warning(t("jobs_rejected", lang, n=len(bad)), icon="🧹")
+        st.code("\n".join(f"{name}: {reason}" for name, reason in bad), language="text")
+
+
 def card(q: JobQueue, job: Job, lang: str) -> None:
     """One job: state, cancel, progress; a running one's live curves and findings, or an
     auto-repair's attempts; its log on demand."""
     with st.container(border=True):
         head, button = st.columns([6, 1], vertical_alignment="center")
         age = time.strftime("%H:%M:%S", time.localtime(job.created))
-        head.markdown(f"{STATE_ICON.get(job.state, '')} **{job_label(job, lang)}** · "
+        head.markdown(f"{STATE_ICON.get(job.state, '')} **{plain(job_label(job, lang))}** · "
                       f"{components.state_label(job.state, lang)} · {age}")
         if job.state not in FINISHED:
             button.button(t("cancel", lang), key=f"cancel:{job.id}", icon="✖️",
                           on_click=q.cancel, args=(job.id,))
         if job.error:  # the child's own words (English), under a label in the UI's language
-            st.error(f"{t('job_error', lang)}: {job.error}", icon="🚫")
+            st.error(f"{t('job_error', lang)}: {plain(job.error)}", icon="🚫")
         if job.kind == "repair":
-            components.repair_status(job, read_repair(job.run_dir), lang, job.id)
-            current = (read_repair(job.run_dir) or {}).get("current")
-            if job.state == RUNNING and current:
+            record = read_repair(job.run_dir)
+            components.repair_status(job, record, lang, job.id)
+            current = (record or {}).get("current")
+            if job.state == RUNNING and isinstance(current, str) and is_inside(current, [q.root]):
                 compare_view.live_run(current, _parents(current), lang, f"job:{job.id}")
         elif job.state == RUNNING:
             compare_view.live_run(job.run_dir, _parents(job.run_dir), lang, f"job:{job.id}")
@@ -107,8 +124,18 @@ def job_label(job: Job, lang: str) -> str:
 
 
 def _parents(run_dir: str) -> list[str]:
-    parent = parent_of(run_dir)
+    parent = parent_of(run_dir, within=rerun.allowed_roots())
     return [str(parent)] if parent is not None and parent.is_dir() else []
+
+
+_MARKUP = re.compile(r"([\\`*\[\]()<>!$~|#{}])")  # what makes links, images, HTML, maths
+
+
+def plain(text: str) -> str:
+    """`text` (from a file someone else may have written) as literal markdown on one line: no
+    link, image, autolink, maths or styling of theirs survives; words and ':' stay readable."""
+    text = _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    return text.replace("://", ":\\/\\/").replace("www.", "www\\.")
 
 
 def sidebar_status(lang: str) -> None:

@@ -5,6 +5,10 @@ Everything is read from disk (the job queue under the runs root, lineage.json, r
 status.json), never kept in session state, so a restarted UI or a second browser tab sees the
 same jobs and children. Only the lineage index is cached, for a few seconds: walking a runs
 root of ~2,000 runs takes ~0.5 s, and a submit from this process clears it at once.
+
+Those files are data someone else may have written: lineage is followed only within
+`allowed_roots()` (the runs root and the bundled samples), so a `lineage.json` naming a parent
+elsewhere never makes a page read it; the node says why instead (`refused`).
 """
 from __future__ import annotations
 
@@ -70,9 +74,20 @@ def queue() -> JobQueue:
 
 def active_queue() -> JobQueue | None:
     """The queue if jobs were ever submitted under the runs root; never creates a folder, so a
-    read-only logs folder shown as runs root stays untouched."""
+    read-only logs folder shown as runs root stays untouched. None too for a registry that
+    cannot be used safely (`.jobs` a symlink elsewhere): the Jobs page says why."""
     root = sources.runs_root()
-    return JobQueue(root) if (root / ".jobs").is_dir() else None
+    if not (root / ".jobs").is_dir():
+        return None
+    try:
+        return JobQueue(root)
+    except OSError:
+        return None
+
+
+def allowed_roots() -> tuple[Path, Path]:
+    """Where lineage may lead: the runs root, and the bundled samples (parents of re-runs)."""
+    return sources.runs_root(), sources.SAMPLES_ROOT
 
 
 def submit_remedy(t: Target, remedy: Remedy) -> Job:
@@ -125,9 +140,14 @@ def _family(root_dir: str) -> dict[str, dict[str, Any]]:
         for child in node["children"]:
             walk(child, node["run"])
 
-    for node in lineage_tree(root) if root.is_dir() else []:
+    for node in lineage_tree(root, within=allowed_roots()) if root.is_dir() else []:
         walk(node, None)
     return flat
+
+
+def refused(flat: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs whose lineage.json was ignored (a parent outside the allowed roots), by name."""
+    return sorted((n for n in flat.values() if n.get("problem")), key=lambda n: n["name"])
 
 
 def is_replica(node: Mapping[str, Any]) -> bool:

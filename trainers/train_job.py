@@ -1,0 +1,47 @@
+"""Training into a folder chosen before the process starts: what a train or re-run job runs.
+
+    python -m trainers.train_job CONFIG.json RUN_DIR
+
+A job must know its run folder up front (lineage.json and job.log are already in it, and the UI
+shows it while it trains), so the trainer is pointed at that folder rather than making one.
+The job queue calls `main` from its own job process (`trainers.job_runner`) with arguments it
+built itself: the folder's `job-config.json` and the folder.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def train_into(config: Any, run_dir: str | os.PathLike[str], *, progress: bool = True) -> Any:
+    """Train a `TrainConfig` into `run_dir` (it may already hold lineage.json and job.log)."""
+    from trainers.loop import train
+
+    run_dir = Path(run_dir)
+    return train(config, run_dir.parent, progress=progress, run_dir=run_dir)
+
+
+def main(argv: list[str]) -> int:
+    """Train CONFIG.json into RUN_DIR (already created)."""
+    if len(argv) != 2:
+        print("usage: python -m trainers.train_job CONFIG.json RUN_DIR", file=sys.stderr)
+        return 2
+    from trainers.config import TrainConfig
+    from trainers.confine import read_bytes
+
+    data = read_bytes(argv[0])  # no symlink followed: the folder is shared storage
+    if data is None:
+        raise FileNotFoundError(f"cannot read {argv[0]} (missing, a symbolic link or not a file)")
+    config = TrainConfig.from_json(data.decode("utf-8"))
+    # cancel() sends SIGTERM: as SystemExit the trainer records "stopped" in status.json.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    result = train_into(config, argv[1], progress=False)
+    print(result.run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
