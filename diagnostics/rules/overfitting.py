@@ -38,7 +38,8 @@ worse too, the run is unstable, not overfitting):
    0.35 -> 0.17 while train accuracy reaches 1.0).
 The loss evidence is reported first when both fire. Where one fires and the other was logged
 but says otherwise (the val loss rose while mAP still improved), the finding says so, and its
-confidence is halved.
+confidence is lowered: halved when the metric still improved (the metric is what the run is
+judged by), by a fifth when the metric fell and the val loss did not rise.
 
 Early stopping contains overfitting: when the run's config has `early_stopping_patience`
 > 0 and at most patience + 1 val points follow the val minimum (the run ended there), the
@@ -121,7 +122,9 @@ class Thresholds:
     few_confidence: float = 0.6
     metric_drop_share: float = 0.15  # metric lost from its best / gained from start to best
     metric_min_drop: float = 0.03  # ... and at least this share of the best value itself
-    disagree_factor: float = 0.5  # confidence factor when loss and metric disagree
+    disagree_factor: float = 0.5  # confidence factor: val loss rose, the metric improved
+    loss_disagrees_factor: float = 0.8  # the metric fell, the val loss did not rise: the
+    # metric is what the run is judged by (a detector's summed loss is a proxy), so milder
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
         val_end = float(np.median(val.iloc[-3:]))
         if val_end <= at:
             note = text(LOSS_DISAGREES, lang).format(at=fmt(at), end=fmt(val_end))
-            confidence *= th.disagree_factor
+            confidence *= th.loss_disagrees_factor
     last = int(values.index[-1])
     sign = metric.direction
     return finding(
