@@ -123,3 +123,12 @@ def test_remedies_that_cannot_help_the_task_come_last_marked():
     assert all(r.applies for r in detector[:-1])
     zh = remedies_for("underfitting", "zh", "regression")[-1]
     assert not zh.applies and "回归" in zh.not_applicable
+
+
+@pytest.mark.parametrize("builder", __import__("diagnostics.rules.vanishing_gradient",
+                                               fromlist=["CANNOT_CLEAR"]).CANNOT_CLEAR)
+def test_a_total_gradient_norm_alone_cannot_clear_vanishing_gradients(builder):
+    # A flat loss with a total norm that is not tiny: the early layers may still starve.
+    result = RULES["vanishing_gradient"].run(builder())
+    assert result.__class__.__name__ == "NotAssessed" and "total gradient norm" in result.reason
+    assert "first layers" in result.reason and result.to_log

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagnostics import instrument_hint
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.remedies import LANGS, rule_title
@@ -51,10 +52,13 @@ class Rule:
     def run(self, run: RunData, lang: str = "en") -> Finding | NotAssessed | None:
         missing = [tuple(t for t in need if not available(run, t)) for need in self.needs]
         if all(missing):  # no alternative is complete: say what each one lacks
+            to_log = text(self.to_log, lang)
+            if instrument_hint.wanted(missing):  # the line for this run's writer
+                to_log += text(instrument_hint.LEAD, lang) + text(instrument_hint.hint(run.writer), lang)
             return NotAssessed(
                 rule_id=self.id,
                 reason=text(MISSING, lang).format(needs=describe_needs(missing, lang)),
-                to_log=text(self.to_log, lang),
+                to_log=to_log,
             )
         return self.check(run, self.thresholds, lang)
 

@@ -12,8 +12,10 @@ to ~3× its start — seen with too-high learning rates on our grid — is oscil
 what overfitting looks like).
 
 A relapse is divergence too, without NaN: a loss that had learned (its smoothed minimum at most
-1/`rise_factor` of where it started), then jumped back to at least `relapse_share` of its
-start and stayed there to the end, over at least `relapse_persist` of the run (a real run: 68
+`relapse_learned` of where it started), then jumped back to at least `relapse_share` of its
+start and stayed there, steadily (median deviation at most `relapse_steady` of the level: a loss
+still swinging between low and high is oscillating), to the end, over at least `relapse_persist`
+of the run (a real run: 68
 -> 7.1, back to 68 at step 10k and 51-61 for the remaining 165k steps, its val loss frozen at
 one value: the model collapsed). It is smoothed over a short window (2 % of the points): the
 learning phase before a collapse can be brief, and a 10 % median would erase it.
@@ -62,6 +64,8 @@ class Thresholds:
     relapse_share: float = 0.5  # back at this share of the start after having learned
     relapse_persist: float = 0.2  # ... for at least this share of the points, to the end
     relapse_smooth: float = 0.02  # median window for the relapse, as a fraction of the points
+    relapse_steady: float = 0.1  # the relapsed level's median deviation / its median, at most
+    relapse_learned: float = 0.2  # it had learned: its smoothed minimum at most this x its start
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -126,11 +130,15 @@ def _relapse(train, th: Thresholds, lang: str) -> Finding | None:
     smooth = sig.smooth(train, sig.auto_window(len(train), th.relapse_smooth, lo=3, hi=21))
     start = float(train.iloc[0])
     low = smooth.cummin()
-    learned = low <= start / th.rise_factor
+    learned = low <= th.relapse_learned * start
     back = learned & (smooth >= th.rise_factor * low) & (smooth >= th.relapse_share * start)
     first = sig.persistent_from_to_end(back.to_numpy())
     if first is None or len(smooth) - first < max(th.persist, th.relapse_persist * len(smooth)):
         return None
+    after = train.iloc[train.index.get_indexer([smooth.index[first]])[0]:].to_numpy()
+    level = float(np.median(after))
+    if np.median(np.abs(after - level)) > th.relapse_steady * level:
+        return None  # still swinging between low and high: oscillation, not a collapse
     onset, end, floor = int(smooth.index[first]), float(smooth.iloc[-1]), float(low.iloc[-1])
     held = (len(smooth) - first) / len(smooth)
     return finding(

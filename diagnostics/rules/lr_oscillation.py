@@ -20,7 +20,13 @@ bounce):
   that ends below `settled` of its start (memorised: 0.69 -> 5e-11) has settled, whatever
   its spikes: oscillation keeps a loss from settling, so such a curve is left to val/loss;
 - `val/loss` (one full evaluation per epoch, no mini-batch noise) as a log-scale deviation.
-When both curves are logged they must agree (persistence across two independent
+An oscillating learning rate keeps the model from settling: when the val loss is usable, its
+second-half median must stay at least `unsettled` times its minimum (on our grid, runs at too
+high a learning rate sit 1.6-5x above their best; healthy runs with batch-8/16 noise on noisy
+labels, whose train and val curves bounce just as much, stay within 1.4x). Swings that persist
+after the logged learning rate decayed below `lr_decayed` of its peak are the batches' noise,
+not the learning rate's: the train curve is then left out (a fine-tune decaying its lr
+linearly to 0). When both curves are logged they must agree (persistence across two independent
 measurements), each against a lower threshold: a noisy dataset makes the train loss jumpy but
 not the val loss (healthy two-moons runs: train 0.04-0.08, val <= 0.01), and a net that
 memorises its training set makes the val loss jumpy but not the train loss. With one curve
@@ -75,6 +81,9 @@ class Thresholds:
     max_train_points: int = 100  # denser train curves are block-averaged down to this
     settled: float = 0.02  # train end level / start below this: converged, not oscillating
     val_only: float = 0.2  # val bounce reported (as INFO) even with a steady train curve
+    unsettled: float = 1.5  # val loss: second-half median / its minimum, at least this
+    unsettled_share: float = 0.25  # ... or that median this far back from the minimum to the start
+    lr_decayed: float = 0.1  # lr at the end / its peak below this: late swings are batch noise
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
@@ -89,6 +98,12 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         if val is None:
             return train  # why the train curve could not serve, and there is no other
         train = None
+    if train is not None and _lr_decayed(run, th):
+        train = None  # swings that outlive the lr's decay are the batches', not the lr's
+        if val is None:
+            return None
+    if val is not None and _val_settles(run, th):
+        return None  # the model keeps coming back to its best: not a learning rate too high
     if train is not None and val is not None:
         judged = [("train/loss", train, th.train_with_val), ("val/loss", val, th.val_with_train)]
     elif train is not None:
@@ -142,6 +157,25 @@ def _only_validation_swings(deviation: pd.Series, bounce: float, th: Thresholds,
                            threshold=th.val_only)],
         value_pct=100 * bounce, threshold_pct=100 * th.val_only,
     )
+
+
+def _val_settles(run: RunData, th: Thresholds) -> bool:
+    """The val loss spends the second half near its best: its median under `unsettled` x the
+    minimum, and within `unsettled_share` of the way back from the minimum to the start (a val
+    loss that never improved, bouncing 25-38 around 30, has not settled anywhere)."""
+    val = sig.finite(run.scalar("val/loss"))
+    low, start = float(val.min()), float(val.iloc[:3].max())
+    middle = float(np.median(val.iloc[len(val) // 2:]))
+    near_best = middle < th.unsettled * low
+    kept = start > low and (middle - low) / (start - low) < th.unsettled_share
+    return low > 0 and near_best and kept
+
+
+def _lr_decayed(run: RunData, th: Thresholds) -> bool:
+    """The logged learning rate ended far below its peak (cosine, step or linear decay)."""
+    lr = sig.finite(run.scalar("opt/lr")) if run.has("opt/lr") else None
+    return lr is not None and len(lr) >= 2 and float(lr.max()) > 0 and \
+        sig.end_level(lr) < th.lr_decayed * float(lr.max())
 
 
 def _onset(deviation: pd.Series, threshold: float) -> int:

@@ -5,7 +5,8 @@ more training makes it worse (documents' order: the run learns but does not gene
 
 Two kinds of evidence, each judged against the training curve over the same steps (train
 loss no higher at the end than at the onset, or train accuracy no lower; if training gets
-worse too, the run is unstable, not overfitting):
+worse too, or breaks down (NaN/inf) right after the onset, the run is unstable, not
+overfitting; training is judged up to its breakdown):
 
 1. The validation LOSS (`val/loss`) turned upwards. Median-smoothed (window 3) to ignore
    one-epoch blips; the onset is the step of its minimum. It fires on either of:
@@ -33,7 +34,11 @@ worse too, the run is unstable, not overfitting):
    point; it fires when the end (median of the last 3 points) has lost at least
    `metric_drop_share` of the gain from the first point to the best, and at least
    `metric_min_drop` of the best value itself, with `min_points_after` points after the
-   best and a loss above `min_rise_over_noise` times the metric's jitter. Detectors and
+   best and a loss above `min_rise_over_noise` times the metric's jitter, after a real gain
+   (`metric_min_gain` of the metric's size: a chance-level accuracy wobbling 0.089 -> 0.098 ->
+   0.089 gained nothing to lose). Validation accuracy that fell while the val loss held is no
+   evidence: the loss measures the same predictions more finely. Early stopping contains it
+   as it does the loss (below). Detectors and
    classifiers often log validation only as a metric (YOLO mAP 0.79 -> 0.63; val accuracy
    0.35 -> 0.17 while train accuracy reaches 1.0).
 The loss evidence is reported first when both fire. Where one fires and the other was logged
@@ -122,6 +127,7 @@ class Thresholds:
     few_confidence: float = 0.6
     metric_drop_share: float = 0.15  # metric lost from its best / gained from start to best
     metric_min_drop: float = 0.03  # ... and at least this share of the best value itself
+    metric_min_gain: float = 0.2  # gained from start to best, as a share of the metric's size
     disagree_factor: float = 0.5  # confidence factor: val loss rose, the metric improved
     loss_disagrees_factor: float = 0.8  # the metric fell, the val loss did not rise: the
     # metric is what the run is judged by (a detector's summed loss is a proxy), so milder
@@ -243,8 +249,10 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
         return None
     if drop < th.min_rise_over_noise * sig.jitter(oriented):
         return None
+    if gain < th.metric_min_gain * max(abs(best), abs(first)):
+        return None  # it never really improved (a metric at chance level wobbling)
     train = _train_side(run, onset)
-    if train is None or not train.improved or _stopped_early(run, values):
+    if train is None or not train.improved or _stopped_early(run, oriented, higher_better=True):
         return None
     confidence = sig.confidence(drop / gain, th.metric_drop_share, 0.5)
     note = ""
@@ -252,6 +260,8 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
         at = float(np.interp(onset, val.index, sig.smooth(val, 3).to_numpy()))
         val_end = float(np.median(val.iloc[-3:]))
         if val_end <= at:
+            if metric.tag == "val/acc":
+                return None  # the val loss measures the same predictions, more finely: it held
             note = text(LOSS_DISAGREES, lang).format(at=fmt(at), end=fmt(val_end))
             confidence *= th.loss_disagrees_factor
     last = int(values.index[-1])
@@ -338,6 +348,11 @@ def _train_side(run: RunData, onset: int) -> _Train | None:
         series = sig.finite(run.scalar(tag)) if run.has(tag) else None
         if series is None or len(series) < 2 or series.index[-1] < onset:
             continue
+        broke = sig.first_nonfinite_step(run.scalar(tag))
+        if broke is not None:  # judge training up to its breakdown (NaN/inf), not after it
+            series = series[series.index < broke]
+            if (series.index >= onset).sum() < 2:
+                return None  # it broke down right after the onset: unstable, not overfitting
         smooth = sig.smooth(series, sig.auto_window(len(series), 0.1, lo=3))
         at = float(np.interp(onset, smooth.index, smooth.to_numpy()))
         start = float(np.median(series.iloc[:3])) if not higher else -np.inf
@@ -365,14 +380,15 @@ def _fitted_rise(part: pd.Series) -> float:
     return slope * float(steps[-1] - steps[0])
 
 
-def _stopped_early(run: RunData, val) -> bool:
-    """The run stopped on its own early-stopping rule at the val minimum: at most patience + 1
-    val points follow the (raw) minimum, the epochs the stopper waited before ending the run."""
+def _stopped_early(run: RunData, val, *, higher_better: bool = False) -> bool:
+    """The run stopped on its own early-stopping rule at its best validation point: at most
+    patience + 1 points follow the (raw) best, the epochs the stopper waited before ending it."""
     try:
         patience = int((run.config or {}).get("early_stopping_patience") or 0)
     except (TypeError, ValueError):  # a foreign hparam under our name: not ours to trust
         return False
-    after = len(val) - 1 - int(np.argmin(val.to_numpy()))
+    values = val.to_numpy()
+    after = len(val) - 1 - int(np.argmax(values) if higher_better else np.argmin(values))
     return patience > 0 and after <= patience + 1
 
 

@@ -27,7 +27,9 @@ weight gets a gradient. Judged conservatively, with all of:
   that starts converged, with a tiny loss and tiny gradients, is not stuck). The ratio does
   not depend on the loss's units (mean or sum over the batch scales both).
 Such a finding says it was judged from the total only, with confidence at most
-`total_only_confidence`; per-layer norms would show where the signal dies.
+`total_only_confidence`; per-layer norms would show where the signal dies. Where the total
+shows nothing, the rule says *not assessed* rather than "fine": the total cannot clear a run.
+Infinite per-layer norms are gradients that blew up, not ones that vanished: no finding.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, gradients
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
 from diagnostics.rundata import RunData
 
 ID = "vanishing_gradient"
@@ -100,6 +102,8 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     if not layers:
         return _from_total(run, th, lang, progress)
     frame = pd.concat(layers, axis=1).sort_index()
+    if not np.isfinite(frame.to_numpy(dtype=np.float64)[~np.isnan(frame.to_numpy(dtype=np.float64))]).all():
+        return None  # inf norms: gradients blew up (exploding/divergence), nothing vanished
     medians = frame.median()
     frame = frame.loc[:, medians > 0]  # mostly exactly-zero layers: dead, not vanishing
     if frame.empty:
@@ -133,18 +137,31 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         value=ratio, threshold=th.max_ratio, **values)
 
 
-def _from_total(run: RunData, th: Thresholds, lang: str, progress: float) -> Finding | None:
-    """The judgement from the total norm alone (see the module docstring)."""
+TOTAL_CANNOT_CLEAR = {
+    "en": "the loss barely moves, and only the total gradient norm is logged: the total is "
+          "dominated by the layers nearest the loss, so it cannot show a gradient dying on its "
+          "way back to the first layers (it would, were no weight getting a gradient at all)",
+    "zh": "损失几乎不动，而日志只有总梯度范数：总范数主要由靠近损失的层决定，看不出梯度在反向传到前面"
+          "各层的途中消失（只有在所有权重都几乎没有梯度时才看得出）",
+}
+
+
+def _from_total(run: RunData, th: Thresholds, lang: str,
+                progress: float) -> Finding | NotAssessed | None:
+    """The judgement from the total norm alone (see the module docstring): it can find a net
+    where no weight gets a gradient, but not clear one whose early layers starve."""
     total = sig.finite(run.scalar("grad_norm/total"))
     loss = sig.finite(run.scalar("train/loss"))
     if progress >= th.total_max_progress or not len(total) or not len(loss):
         return None
+    cannot_clear = NotAssessed(rule_id=ID, reason=text(TOTAL_CANNOT_CLEAR, lang),
+                               to_log=text(TO_LOG, lang))
     level = float(total.median())
     if not 0 < level <= th.total_floor:  # exactly 0: no gradient at all (dead units), or none computed
-        return None
+        return cannot_clear
     per_loss = level / float(loss.median())  # the loss is positive (train_progress checked it)
     if per_loss > th.total_per_loss:
-        return None
+        return cannot_clear
     onset = _onset(total <= th.total_floor, th.persist)
     confidence = min(th.total_only_confidence,
                      sig.confidence(level, th.total_floor, th.total_floor_full_at))
@@ -239,6 +256,7 @@ def _all_dead_zero_grads() -> RunData:
 
 EXAMPLES = Examples(fires=(_deep_sigmoid, _tiny_init, _total_only_stuck),
                     quiet=(_healthy, _converged_small_grads, _healthy_sigmoid_spread,
-                           _all_dead_zero_grads, _total_only_healthy_small,
-                           _total_only_converged_from_the_start))
+                           _all_dead_zero_grads))
+# Total norm only, loss flat, gradients not tiny next to the loss: not assessed (see above).
+CANNOT_CLEAR = (_total_only_healthy_small, _total_only_converged_from_the_start)
 RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
