@@ -22,12 +22,15 @@ overfitting; training is judged up to its breakdown):
      forecaster at 61 falling to 0.86) gives back a tiny share yet overfits plainly when it
      then climbs 0.864, 0.879, 0.918, 0.927, 1.014 while train keeps falling;
    - with only 3-4 evaluations (a 3-epoch fine-tune), every evaluation after the minimum
-     higher than the one before and `few_rise` above the minimum, at lower confidence.
+     higher than the one before and `few_rise` above the minimum, while training clearly
+     improves (to `few_train_fall` of its onset level) and never breaks down, at lower
+     confidence.
    The rise must exceed `min_rise_over_noise` times the val curve's own jitter (a log at a
    noisy floor: val ~1e-4 jumping +-30 % is ~1x its jitter), at least `min_points_after`
    points must follow the minimum (2 with few evaluations), and when val/acc is logged and
    stays at its ceiling (>= `acc_ceiling` from the onset on) there is no generalisation error
-   left to grow.
+   left to grow; when it ends no lower than at the onset, a weak loss reading (confidence below
+   `acc_overrules`) gives way: the loss rose on confident mistakes about a few examples.
 2. A validation METRIC peaked and then worsened: `val/acc` or the run's main validation
    metric `val/metric` (mAP, AP, mIoU, F1, BLEU, PSNR... or error, perplexity, MAE; its
    direction from `tags.metric_direction`). Smoothed the same way, the onset is its best
@@ -35,7 +38,7 @@ overfitting; training is judged up to its breakdown):
    `metric_drop_share` of the gain from the first point to the best, and at least
    `metric_min_drop` of the best value itself, with `min_points_after` points after the
    best and a loss above `min_rise_over_noise` times the metric's jitter, after a real gain
-   (`metric_min_gain` of the metric's size: a chance-level accuracy wobbling 0.089 -> 0.098 ->
+   (`metric_min_gain` of the metric's size: a chance-level accuracy wobbling 0.089 -> 0.111 ->
    0.089 gained nothing to lose). Validation accuracy that fell while the val loss held is no
    evidence: the loss measures the same predictions more finely. Early stopping contains it
    as it does the loss (below). Detectors and
@@ -125,9 +128,11 @@ class Thresholds:
     few_val_points: int = 3  # fewest evaluations judged at all (3-epoch fine-tunes)
     few_rise: float = 0.08  # rise over the minimum when there are fewer than min_val_points
     few_confidence: float = 0.6
+    acc_overrules: float = 0.75  # below this confidence, val/acc no worse than at the onset wins
+    few_train_fall: float = 0.9  # with few evaluations, train ends at most this x its onset level
     metric_drop_share: float = 0.15  # metric lost from its best / gained from start to best
     metric_min_drop: float = 0.03  # ... and at least this share of the best value itself
-    metric_min_gain: float = 0.2  # gained from start to best, as a share of the metric's size
+    metric_min_gain: float = 0.3  # gained from start to best, as a share of the metric's size
     disagree_factor: float = 0.5  # confidence factor: val loss rose, the metric improved
     loss_disagrees_factor: float = 0.8  # the metric fell, the val loss did not rise: the
     # metric is what the run is judged by (a detector's summed loss is a proxy), so milder
@@ -189,8 +194,9 @@ def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Threshol
     climb = val.iloc[i_min:]
     share, fitted = _rising_share(climb), _fitted_rise(climb) / low
     if few:
-        if after < 2 or share < 1.0 or rise < th.few_rise:
-            return None
+        if (after < 2 or share < 1.0 or rise < th.few_rise or train.end > th.few_train_fall * train.at
+                or sig.first_nonfinite_step(run.scalar(train.tag)) is not None):
+            return None  # three points are little: training must clearly improve, never break
         how = text(FEW, lang).format(n=after, total=len(val))
         confidence = th.few_confidence
     elif lost >= th.min_given_back and rise >= th.min_rise:
@@ -204,6 +210,8 @@ def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Threshol
         confidence = sig.confidence(fitted, th.trend_rise, 4 * th.trend_rise)
     else:
         return None
+    if acc is not None and acc[1] >= acc[0] and confidence < th.acc_overrules:
+        return None  # a weak rise while val accuracy held: confident mistakes on a few examples
     note = text(ACC_NOTE, lang).format(acc_at=f"{acc[0]:.3g}", acc_end=f"{acc[1]:.3g}") \
         if acc is not None else ""
     still = _still_improving(metric, onset) if metric is not None and metric.tag != "val/acc" else None

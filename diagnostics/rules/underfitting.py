@@ -62,7 +62,7 @@ FALLING_NOTE = {
 class Thresholds:
     min_remaining: float = 0.5  # end / start level of train/loss
     full_at: float = 1.0  # no progress at all gives confidence 1
-    min_points: int = 6
+    min_points: int = 4  # a 5-epoch Keras run logs 5 points: start and end are what it needs
     still_falling: float = 0.05  # fitted drop over the last quarter / end level: "still learning"
     loss_only: float = 0.6  # confidence factor without train/acc: the start may not be chance level
     acc_fits: float = 0.8  # accuracy (train, else val) at or above this at the end: it fits
