@@ -1,9 +1,12 @@
-"""Acceptance of auto-repair: does trying the documents' remedies in order clear each problem?
+"""Acceptance of auto-repair: does trying the documents' remedies in order FIX each problem, i.e.
+clear the finding AND deliver a better model (the outcome, beyond the seed spread)?
 
 For every problem scenario: take its sample run (sample_runs/<scenario>, else train the
 scenario at seed 0), run `auto_repair` on the scenario's problem with a budget of remedies and
-several seeds per verdict, and report how many re-runs it took to clear the finding and the seed
-spread behind each verdict.
+several seeds per verdict, and report the remedy the repair ends at, its verdict, the outcome
+before -> after ± the seed spread, and what every remedy tried did to the outcome. Then count
+duplicate children over the whole benchmark (two child folders of one parent with the same
+config): there must be none.
 
     python benchmarks/rerun_acceptance.py [--budget 4] [--seeds 3] [--workers 2] [--out DIR]
 
@@ -57,37 +60,54 @@ def repair_scenario(scenario: str, out: str, budget: int, seeds: int) -> dict:
     if rule is None:
         row["seconds"] = round(time.time() - started, 1)
         return row
+    from trainers.repair import ends_at
+
     attempts = auto_repair(parent, rule, budget=budget, seeds=seeds, out=root)
-    trained = 0
     for a in attempts:
-        trained += a.verdict != "skipped"
         cmp = a.comparison or {}
+        outcome = cmp.get("outcome") or {}
         row["attempts"].append({
-            "remedy": a.remedy_id, "change": a.resolved_change, "verdict": a.verdict,
+            "remedy": a.remedy_id, "change": a.resolved_change, "verdict": str(a.verdict),
             "reason": a.reason.get("en", ""), "findings_after": [list(f) for f in a.findings_after],
-            "metric": cmp.get("metric"),
+            "metric": outcome.get("metric"), "reused": a.reused,
             "parent": [s["value"] for s in cmp.get("parent", [])],
             "child": [s["value"] for s in cmp.get("child", [])],
-            "parent_mean": cmp.get("parent_mean"), "child_mean": cmp.get("child_mean"),
-            "spread": cmp.get("spread")})
-        if a.success:
-            row["cleared_after"] = trained
+            "before": outcome.get("before"), "after": outcome.get("after"),
+            "spread": outcome.get("spread"), "margin": outcome.get("margin")})
+    at = ends_at(attempts)
+    row["ends_at"] = at
+    row["cleared_after"] = at + 1 if at is not None and attempts[at].success else None
     row["seconds"] = round(time.time() - started, 1)
     return row
 
 
+def duplicates(out: Path) -> list[list[str]]:
+    """Groups of child folders (under the benchmark's output) of one parent with one config."""
+    from trainers.lineage import find_runs, parent_of
+
+    seen: dict[tuple[str, str], list[str]] = {}
+    for run in find_runs(out):
+        parent, config = parent_of(run), run / "config.json"
+        if parent is None or not config.is_file():
+            continue
+        seen.setdefault((str(parent), config.read_text()), []).append(str(run))
+    return [group for group in seen.values() if len(group) > 1]
+
+
 def table(rows: list[dict], budget: int) -> str:
-    lines = ["| scenario | problem repaired | re-runs to clear | remedy that cleared | "
-             "metric: parent → child (mean of seeds) | spread (±) | verdicts tried |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | ends at (remedy #) | verdict | outcome: before → after (mean of seeds) "
+             "| seed spread ± | every remedy tried: verdict, after |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        tried = "; ".join(f"{a['remedy'].split('.', 1)[1]}: {a['verdict']}" for a in r["attempts"])
-        win = next((a for a in r["attempts"] if a["verdict"] == "resolved"), None)
-        cleared = r["cleared_after"] if r["cleared_after"] else f"not in {budget}"
-        nums = (f"{win['metric']}: {_f(win['parent_mean'])} → {_f(win['child_mean'])}",
-                _f(win["spread"])) if win else ("–", "–")
-        lines.append(f"| {r['scenario']} | {r['rule'] or 'none found'} | {cleared} | "
-                     f"{win['remedy'] if win else '–'} | {nums[0]} | {nums[1]} | {tried or '–'} |")
+        tried = "; ".join(f"{a['remedy'].split('.', 1)[1]}: {a['verdict']}, {_f(a['after'])}"
+                          for a in r["attempts"])
+        end = r["attempts"][r["ends_at"]] if r.get("ends_at") is not None else None
+        nums = (f"{end['metric']}: {_f(end['before'])} → {_f(end['after'])}", _f(end["spread"])) \
+            if end else ("–", "–")
+        where = (f"{end['remedy'].split('.', 1)[1]} ({r['ends_at'] + 1})" if end
+                 else f"nothing helped in {budget}")
+        lines.append(f"| {r['scenario']} | {where} | "
+                     f"{end['verdict'] if end else '–'} | {nums[0]} | {nums[1]} | {tried or '–'} |")
     return "\n".join(lines)
 
 
@@ -115,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         futures = [pool.submit(repair_scenario, s, str(out), args.budget, args.seeds)
                    for s in args.scenarios]
         rows = [f.result() for f in futures]
-    (out / "rerun_acceptance.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False))
+    dups = duplicates(out)
+    (out / "rerun_acceptance.json").write_text(json.dumps({"rows": rows, "duplicates": dups},
+                                                          indent=1, ensure_ascii=False))
     print(table(rows, args.budget))
+    print(f"\nduplicate children (same parent, same config): {len(dups)}")
     print(f"\n{len(rows)} scenarios, budget {args.budget}, {args.seeds} seeds per verdict, "
           f"{args.workers} workers: {time.time() - started:.0f} s; details in "
           f"{out / 'rerun_acceptance.json'}")

@@ -3,12 +3,19 @@ uploaded files into a private folder.
 
 Refused, with a one-line ReaderError naming the archive and the member: paths that would land
 outside the folder (absolute, drive letters, `..`), symlinks/hard links/device files, more
-members than `max_files`, and expansion past `max_bytes` -- checked on the declared sizes
+members than `max_files`, and expansion past the byte budget -- checked on the declared sizes
 before anything is written AND on the bytes actually written (a zip can lie about sizes).
+
+The byte budget of one upload or archive is `max_bytes`, and at most `max_ratio` times its own
+size (never less than `RATIO_FLOOR`): event files compress 3-10x, so a 1.5 MB zip that expands
+to 1.5 GB is a bomb, refused before a byte is written. A zip declares every member's size in
+its directory; a tar only in each member's header, so a tar is read twice: first its headers
+(names, kinds, count and declared sizes checked, nothing written), then its members.
 """
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import shutil
 import stat
@@ -17,9 +24,12 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from diagnostics.records import ReaderError
+from diagnostics.errors import ReaderError
+from diagnostics.files import open_regular
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
+MAX_RATIO = 100  # bytes written per byte of archive (Limits.max_ratio)
+RATIO_FLOOR = 64 << 20  # ...but any archive may expand to this much
 _CHUNK = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -40,22 +50,35 @@ def stem(name: str) -> str:
 
 
 class _Budget:
-    """Bytes left to write across one upload; raises when spent."""
+    """Bytes left to write across one upload; raises when spent. `ratio`: (max_ratio, input
+    bytes) when the ratio, not `max_bytes`, sets the limit."""
 
-    def __init__(self, name: str, max_bytes: int):
-        self.name, self.max_bytes, self.left = name, max_bytes, max_bytes
+    def __init__(self, name: str, max_bytes: int, ratio: tuple[int, int] | None = None):
+        self.name, self.max_bytes, self.left, self.ratio = name, max_bytes, max_bytes, ratio
+
+    @classmethod
+    def of(cls, name: str, size: int, max_bytes: int, max_ratio: int) -> _Budget:
+        """The budget of `size` input bytes: max_bytes, or less when the ratio says so."""
+        by_ratio = max(RATIO_FLOOR, max_ratio * size)
+        if by_ratio < max_bytes:
+            return cls(name, by_ratio, (max_ratio, size))
+        return cls(name, max_bytes)
+
+    def _why(self) -> str:
+        if self.ratio:
+            return f"({self.ratio[0]}x its {self.ratio[1]} bytes, Limits.max_ratio; zip bomb?); archive refused"
+        return "(Limits.max_bytes; zip bomb?); archive refused"
 
     def check(self, declared: int, what: str) -> None:
         """Refuse before writing when the sizes the archive declares do not fit."""
         if declared > self.left:
-            raise ReaderError(self.name, f"{what} would expand past {self.max_bytes} bytes "
-                                         f"(Limits.max_bytes; zip bomb?); archive refused")
+            raise ReaderError(self.name, f"{what} would expand past {self.max_bytes} bytes {self._why()}")
 
     def take(self, n: int, member: str) -> None:
         self.left -= n
         if self.left < 0:
             raise ReaderError(self.name, f"expands past {self.max_bytes} bytes while extracting "
-                                         f"'{member}' (Limits.max_bytes; zip bomb?); archive refused")
+                                         f"'{member}' {self._why()}")
 
 
 def _member_path(archive: str, member: str) -> PurePosixPath:
@@ -91,13 +114,15 @@ def _copy(src, target: Path, budget: _Budget, member: str, declared: int | None)
 
 
 def extract(name: str, data: bytes | Path, dest: Path, *, max_bytes: int, max_files: int,
-            budget: _Budget | None = None) -> None:
+            max_ratio: int = MAX_RATIO, budget: _Budget | None = None) -> None:
     """Extract archive `name` (its bytes, or a path to it) into dest, safely."""
-    budget = budget or _Budget(name, max_bytes)
     dest.mkdir(parents=True, exist_ok=True)
-    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
     try:
+        source = io.BytesIO(data) if isinstance(data, bytes) else open_regular(data)
         with source:
+            size = source.seek(0, io.SEEK_END)
+            source.seek(0)
+            budget = budget or _Budget.of(name, size, max_bytes, max_ratio)
             if name.lower().endswith(".zip"):
                 _extract_zip(name, source, dest, budget, max_files)
             else:
@@ -106,9 +131,10 @@ def extract(name: str, data: bytes | Path, dest: Path, *, max_bytes: int, max_fi
         shutil.rmtree(dest, ignore_errors=True)
         raise
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError, RuntimeError,
-            ValueError, NotImplementedError) as err:
+            ValueError, NotImplementedError, lzma.LZMAError) as err:
         shutil.rmtree(dest, ignore_errors=True)
-        raise ReaderError(name, f"not a readable archive ({type(err).__name__}: {err})".splitlines()[0]) from None
+        why = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+        raise ReaderError(name, f"not a readable archive ({why})") from None
 
 
 def _extract_zip(name: str, source, dest: Path, budget: _Budget, max_files: int) -> None:
@@ -129,32 +155,47 @@ def _extract_zip(name: str, source, dest: Path, budget: _Budget, max_files: int)
 
 
 def _extract_tar(name: str, source, dest: Path, budget: _Budget, max_files: int) -> None:
+    # First the headers only: every refusal (a bad name, a link, too many members, too many
+    # bytes declared) comes before anything is written.
+    declared = 0  # by the members so far
+    for member, _ in _tar_members(name, source, max_files):
+        if member.isfile():
+            budget.check(declared + member.size, f"member '{member.name}'")
+            declared += member.size
+    source.seek(0)
+    for member, data in _tar_members(name, source, max_files, extract=True):
+        rel = _member_path(name, member.name)
+        if member.isdir():
+            _target(dest, rel, name).mkdir(exist_ok=True)
+            continue
+        budget.check(member.size, f"member '{member.name}'")
+        _copy(data, _target(dest, rel, name), budget, member.name, member.size)
+
+
+def _tar_members(name: str, source, max_files: int, extract: bool = False):
+    """The tar's members, checked one by one as they stream past (memory stays flat)."""
     with tarfile.open(fileobj=source, mode="r:*") as tf:
         count = 0
-        while (member := tf.next()) is not None:  # streaming: headers are checked as they come
+        while (member := tf.next()) is not None:
             count += 1
             if count > max_files:
                 raise ReaderError(name, f"more than {max_files} members (Limits.max_files); archive refused")
-            rel = _member_path(name, member.name)
+            _member_path(name, member.name)
             if member.issym() or member.islnk():
                 raise ReaderError(name, f"member '{member.name}' is a link; archive refused")
-            if member.isdir():
-                _target(dest, rel, name).mkdir(exist_ok=True)
-                continue
-            if not member.isfile():
+            if not (member.isdir() or member.isfile()):
                 raise ReaderError(name, f"member '{member.name}' is a device or pipe; archive refused")
-            budget.check(member.size, f"member '{member.name}'")
-            src = tf.extractfile(member)
-            _copy(src, _target(dest, rel, name), budget, member.name, member.size)
+            yield member, tf.extractfile(member) if extract and member.isfile() else None
             tf.members = []  # keep memory flat on huge archives
 
 
-def write_uploads(files: list[tuple[str, bytes]], dest: Path, *, max_bytes: int, max_files: int) -> None:
+def write_uploads(files: list[tuple[str, bytes]], dest: Path, *, max_bytes: int, max_files: int,
+                  max_ratio: int = MAX_RATIO) -> None:
     """Write uploaded files into dest: archives into dest/<stem>/, others at their (checked)
     relative names. One byte budget covers the whole upload."""
     if len(files) > max_files:
         raise ReaderError("upload", f"{len(files)} files, more than {max_files} (Limits.max_files)")
-    budget = _Budget("upload", max_bytes)
+    budget = _Budget.of("upload", sum(len(data) for _, data in files), max_bytes, max_ratio)
     for name, data in files:
         if is_archive(name):
             budget.name = name

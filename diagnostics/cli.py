@@ -6,6 +6,10 @@
 
 PATH is anything the reader accepts: a logdir, one event file, or an archive. Exit 0 when at
 least one run was diagnosed; 2 with a one-line error (no traceback) on bad input.
+`--fail-on warning|error` (a CI gate): exit 1 when any run has a finding at or above that
+severity (error = critical; warning = warning or critical), after printing the report.
+An empty PATH is refused (it would mean the current folder); --every takes 0.1 to 86,400
+seconds; names that are not UTF-8 print escaped (\\xNN) whatever the terminal's encoding.
 """
 from __future__ import annotations
 
@@ -15,10 +19,13 @@ import sys
 
 from diagnostics import render
 from diagnostics.engine import diagnose
+from diagnostics.model import Severity
 from diagnostics.reader import ReaderError, load
 from diagnostics.remedies import LANGS
 
-USAGE = "python -m diagnostics PATH [--json] [--lang en|zh] [--watch [--every S]] | PATH --inventory"
+USAGE = ("python -m diagnostics PATH [--json] [--lang en|zh] [--fail-on warning|error] "
+         "[--watch [--every S]] | PATH --inventory")
+EVERY_RANGE = (0.1, 86_400.0)  # seconds between two reads of --watch
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,11 +44,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true",
                    help="keep reading PATH and print what changes (Ctrl-C stops)")
     p.add_argument("--every", type=float, default=5.0, metavar="S", help="seconds between reads (--watch)")
+    p.add_argument("--fail-on", choices=tuple(FAIL_ON), metavar="warning|error",
+                   help="exit 1 when a finding of this severity or worse is present (CI gate)")
     return p
 
 
+# --fail-on: the least severe finding that fails (Severity: lower is worse; error = critical)
+FAIL_ON = {"error": Severity.CRITICAL, "critical": Severity.CRITICAL, "warning": Severity.WARNING,
+           "info": Severity.INFO}
+
+
+def _fails(reports, fail_on: str | None) -> bool:
+    return fail_on is not None and any(f.severity <= FAIL_ON[fail_on] for r in reports for f in r.findings)
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a name that is not UTF-8 must not end the report
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
+    if not args.path:
+        print(f"error: PATH is empty (give a folder, an event file or an archive; usage: {USAGE})",
+              file=sys.stderr)
+        return 2
     if args.inventory:
         from diagnostics import inventory
         return inventory.main(args.path)
@@ -62,19 +87,21 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"runs": [r.to_dict() for r in reports],
                           "errors": [e.to_dict() for e in result.errors]},
                          ensure_ascii=False, indent=2))
-        return 0
+        return 1 if _fails(reports, args.fail_on) else 0
     print("\n\n".join(render.text(r) for r in reports))
     if result.errors:
         print(f"\n{render.file_problems(result.errors, args.lang)}")
-    return 0
+    return 1 if _fails(reports, args.fail_on) else 0
 
 
 def _watch(args: argparse.Namespace) -> int:
-    if args.json:
-        print(f"error: --watch prints text; --json is for one diagnosis (usage: {USAGE})", file=sys.stderr)
+    if args.json or args.fail_on:
+        print(f"error: --watch prints text; --json and --fail-on are for one diagnosis (usage: {USAGE})",
+              file=sys.stderr)
         return 2
-    if not args.every > 0:
-        print(f"error: --every must be a positive number of seconds, got {args.every:g}", file=sys.stderr)
+    low, high = EVERY_RANGE
+    if not low <= args.every <= high:
+        print(f"error: --every must be {low:g} to {high:g} seconds, got {args.every:g}", file=sys.stderr)
         return 2
     from diagnostics.follow import follow
     try:

@@ -1,172 +1,221 @@
-"""Did the re-run help? A child (config + one change) against its parent, robust to seed noise.
+"""Did the change make a better model? One judge for re-runs and for a user's own before/after.
 
-Measure first, judge second: per seed, the key metric and whether the problem's finding is
-present; then a verdict against the seed spread, with a one-line reason in en and zh.
+Outcome first, then the symptom. The outcome is the quality of the model a run delivers
+(`diagnostics.outcome`: the best validation loss, or the run's validation metric in its own
+direction; the checkpoint early stopping keeps). Each side may hold several seeds of one
+config; a difference counts only beyond the seed spread.
 
-The metric is the best validation loss (what a checkpoint keeps, so a fair "not worse" test); a
-run that never got a finite one (diverged before its first validation) counts as +inf. When the
-change swaps the loss function itself (MSE -> cross-entropy) losses are in different units, so
-the best validation accuracy is judged instead. Without any val/loss: the best train/loss.
+    fixed           the finding is gone on every seed after, and the outcome is better beyond
+                    the spread: a better model to ship
+    contained       the finding is gone, the outcome the same within the spread (early stopping
+                    that only stops before the harm)
+    improved        the outcome is better beyond the spread, the finding remains
+    no change       neither
+    worse           the outcome is worse beyond the spread, or a problem of an EARLIER stage of
+                    diagnosis (a broken run, while fixing "cannot learn") appeared on most seeds
+    not comparable  the two sides do not share a task (different loss names or scales, a
+                    different model or data set in their configs): no verdict, and why
 
-    worse     the metric got worse by more than the spread, or a finding of an EARLIER stage
-              of diagnosis (a broken run, while fixing "cannot learn") appeared on most seeds
-    resolved  the finding is gone on every child seed and the metric is not worse
-    improved  the finding stays on some seed but the metric is better by more than the spread
-    no change anything else
+The spread is max(the seed std of either side, 2 % of the outcome before, 1e-3). With one seed
+a side no spread is measured: the margin widens to 5 % and the verdict says it is provisional,
+without quoting a spread. A parent that did not show the problem cannot have it fixed or
+contained: better is "improved", anything else "no change".
 
-The spread is max(seed std of either side, 2 % of the parent's metric, 1e-3). With one seed a
-side there is no std: the margin widens to 5 % and the verdict says it is provisional.
+Results are typed records (`Comparison`, `Outcome`, `SeedResult`); the words are a message key
+and parameters, rendered at the edge (`diagnostics.verdict_text`); the JSON keeps both.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from diagnostics.model import Report, plain_number
-from diagnostics.remedies import STAGE, display_title
+from diagnostics.outcome import (
+    Metric,
+    SeedResult,
+    mean_std,
+    outcome_metric,
+    seed_result,
+    task_mismatch,
+)
+from diagnostics.remedies import STAGE
 from diagnostics.rundata import RunData
-from diagnostics.signals import finite
+from diagnostics.verdict_text import render, render_all
 
-RESOLVED, IMPROVED, NO_CHANGE, WORSE = "resolved", "improved", "no change", "worse"
 REL_EPS, ABS_EPS, SINGLE_SEED_REL = 0.02, 1e-3, 0.05
 
-REASONS = {
-    "earlier": {
-        "en": "worse: a problem of an earlier stage appeared ({rules}) on most child seeds",
-        "zh": "变差：子运行多数种子上出现了更早阶段的问题（{rules}）"},
-    WORSE: {
-        "en": "worse: {metric} {c} vs {p}, worse by {d} > spread ±{s}",
-        "zh": "变差：{metric} {c}（父运行 {p}），差了 {d}，超过波动 ±{s}"},
-    RESOLVED: {
-        "en": 'resolved: "{title}" gone on {n}/{n} child seeds; {metric} {c} vs {p} '
-              "(spread ±{s})",
-        "zh": "已解决：「{title}」在子运行 {n}/{n} 个种子上都消失；{metric} {c}"
-              "（父运行 {p}，波动 ±{s}）"},
-    IMPROVED: {
-        "en": 'improved: {metric} {c} vs {p}, better by {d} > spread ±{s}; "{title}" still on '
-              "{k}/{n} child seeds",
-        "zh": "有改善：{metric} {c}（父运行 {p}），好了 {d}，超过波动 ±{s}；"
-              "「{title}」仍在 {k}/{n} 个种子上"},
-    NO_CHANGE: {
-        "en": 'no change: {metric} {c} vs {p} within spread ±{s}; "{title}" on {k}/{n} child '
-              "seeds ({j}/{m} parent)",
-        "zh": "无变化：{metric} {c}（父运行 {p}）在波动 ±{s} 之内；"
-              "「{title}」在 {k}/{n} 个子种子上（父运行 {j}/{m}）"},
-    "not_in_parent": {"en": "; the parent did not show this problem",
-                      "zh": "；父运行本来没有这个问题"},
-    "provisional": {"en": "; single seed: verdict provisional", "zh": "；单个种子：结论仅供参考"},
-}
+
+class Verdict(StrEnum):
+    FIXED = "fixed"
+    CONTAINED = "contained"
+    IMPROVED = "improved"
+    NO_CHANGE = "no change"
+    WORSE = "worse"
+    NOT_COMPARABLE = "not comparable"
+
+
+FIXED, CONTAINED, IMPROVED = Verdict.FIXED, Verdict.CONTAINED, Verdict.IMPROVED
+NO_CHANGE, WORSE, NOT_COMPARABLE = Verdict.NO_CHANGE, Verdict.WORSE, Verdict.NOT_COMPARABLE
+# How good a verdict is for a repair's search: higher wins, ties broken by the outcome.
+RANK = {FIXED: 4, IMPROVED: 3, CONTAINED: 2, NO_CHANGE: 1, WORSE: 0, NOT_COMPARABLE: -1}
+
+
+class Kind(StrEnum):
+    """Who made the runs compared: our re-runs (a parent and its child seeds) or a user's own
+    pair of runs (before/after a change the user made)."""
+
+    RERUN = "rerun"
+    PAIR = "pair"
 
 
 @dataclass(frozen=True)
-class SeedResult:
-    """One run (one seed) of one side."""
+class Outcome:
+    """The outcome figures of a comparison: what the user reads first."""
 
-    run: str
-    seed: int | None
-    value: float  # the judged metric; +inf (loss) / -inf (accuracy) when the run never got one
-    best_val_loss: float | None
-    final_val_acc: float | None
-    findings: tuple[str, ...]  # rule ids, in the order of diagnosis
-    has_finding: bool  # the compared problem is among them
+    metric: Metric
+    before: float  # mean over the seeds before (the parent side)
+    after: float  # mean over the seeds after (the child side)
+    delta: float  # after - before, in the metric's own units; inf - inf counts as 0
+    better_by: float  # > 0: after is better (sign follows the metric's direction)
+    margin: float  # what a difference must beat
+    spread: float | None  # the measured seed std behind the margin; None: one seed a side
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run": self.run, "seed": self.seed, "value": plain_number(self.value),
-                "best_val_loss": plain_number(self.best_val_loss),
-                "final_val_acc": plain_number(self.final_val_acc), "findings": list(self.findings),
-                "has_finding": self.has_finding}
+        return {"metric": self.metric.shown, **self.metric.to_dict(),
+                "before": plain_number(self.before), "after": plain_number(self.after),
+                "delta": plain_number(self.delta), "better_by": plain_number(self.better_by),
+                "margin": plain_number(self.margin), "spread": plain_number(self.spread)}
 
 
 @dataclass(frozen=True)
 class Comparison:
     rule_id: str
-    verdict: str  # resolved | improved | no change | worse
-    reason: Mapping[str, str]  # {"en": ..., "zh": ...}, one line each
-    metric: str  # what was judged, e.g. "best val/loss"
+    verdict: Verdict
+    reason_key: str  # verdict_text catalogue key
+    reason_params: Mapping[str, Any]  # its parameters (numbers already formatted)
+    outcome: Outcome | None  # None: not comparable
     parent: tuple[SeedResult, ...]
     child: tuple[SeedResult, ...]
-    parent_mean: float
-    child_mean: float
-    spread: float  # the margin a difference must beat
     provisional: bool  # one seed on a side: no measured spread
+    kind: Kind = Kind.RERUN
     config_diff: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)  # key: (parent, child)
     new_findings: tuple[str, ...] = ()  # on most child seeds, on no parent majority
     cleared_findings: tuple[str, ...] = ()  # on most parent seeds, on no child majority
 
     @property
     def success(self) -> bool:
-        return self.verdict == RESOLVED
+        """A better model without the problem: what a repair searches for."""
+        return self.verdict == FIXED
+
+    @property
+    def metric(self) -> str:
+        return self.outcome.metric.shown if self.outcome else ""
+
+    @property
+    def parent_mean(self) -> float:
+        return self.outcome.before if self.outcome else math.nan
+
+    @property
+    def child_mean(self) -> float:
+        return self.outcome.after if self.outcome else math.nan
+
+    @property
+    def spread(self) -> float:
+        """The margin a difference must beat (measured spread or the provisional margin)."""
+        return self.outcome.margin if self.outcome else math.nan
+
+    @property
+    def reason(self) -> dict[str, str]:
+        return render_all(self.reason_key, self.reason_params)
 
     def reason_text(self, lang: str = "en") -> str:
-        return self.reason.get(lang) or self.reason["en"]
+        return render(self.reason_key, self.reason_params, lang)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule_id, "verdict": self.verdict, "reason": dict(self.reason),
-                "metric": self.metric, "parent": [s.to_dict() for s in self.parent],
+        """Outcome figures first, then the verdict (key, params and rendered text), then seeds."""
+        return {"outcome": self.outcome.to_dict() if self.outcome else None,
+                "verdict": str(self.verdict), "rule": self.rule_id, "kind": str(self.kind),
+                "provisional": self.provisional, "reason_key": self.reason_key,
+                "reason_params": dict(self.reason_params), "reason": self.reason,
+                "metric": self.metric, "parent_mean": plain_number(self.parent_mean),
+                "child_mean": plain_number(self.child_mean), "spread": plain_number(self.spread),
+                "parent": [s.to_dict() for s in self.parent],
                 "child": [s.to_dict() for s in self.child],
-                "parent_mean": plain_number(self.parent_mean), "child_mean": plain_number(self.child_mean),
-                "spread": plain_number(self.spread), "provisional": self.provisional,
                 "config_diff": {k: list(v) for k, v in self.config_diff.items()},
                 "new_findings": list(self.new_findings),
                 "cleared_findings": list(self.cleared_findings)}
 
 
-def compare(parents: Sequence[RunData], children: Sequence[RunData], rule_id: str, *,
-            reports: Mapping[int, Report] | None = None) -> Comparison:
-    """Judge the children (one config, one or more seeds) against the parents (likewise).
+def judge(parents: Sequence[RunData], children: Sequence[RunData], rule_id: str, *,
+          reports: Mapping[int, Report] | None = None, kind: Kind = Kind.RERUN) -> Comparison:
+    """Judge the runs after (one config, one or more seeds) against the runs before.
 
     `reports` may map `id(run)` to an already computed Report, to skip diagnosing again.
+    `kind`: RERUN for our re-runs (the lineage says they share a task), PAIR for two runs a
+    user picked (their task is checked, loss scales too).
     """
     if not parents or not children:
-        raise ValueError("compare: needs at least one parent run and one child run")
-    tag, higher = _metric(parents, children)
-    par = tuple(_seed_result(r, rule_id, tag, higher, reports) for r in parents)
-    chi = tuple(_seed_result(r, rule_id, tag, higher, reports) for r in children)
-    p_mean, p_std = _mean_std([s.value for s in par])
-    c_mean, c_std = _mean_std([s.value for s in chi])
-    provisional = len(par) < 2 or len(chi) < 2
-    scale = abs(p_mean) if math.isfinite(p_mean) else 0.0
-    spread = max(p_std, c_std, (SINGLE_SEED_REL if provisional else REL_EPS) * scale, ABS_EPS)
-
+        raise ValueError("judge: needs at least one run before and one run after")
+    diff = config_diff(parents[0].config or {}, children[0].config or {}, ignore=("seed",))
+    provisional = len(parents) < 2 or len(children) < 2
+    mismatch = task_mismatch(parents, children, pair=kind == Kind.PAIR)
+    metric = outcome_metric((*parents, *children))
+    par = tuple(seed_result(r, rule_id, metric, reports) for r in parents)
+    chi = tuple(seed_result(r, rule_id, metric, reports) for r in children)
     new = tuple(r for r in _majority(chi) if r not in _majority(par))
     cleared = tuple(r for r in _majority(par) if r not in _majority(chi))
+    common = dict(rule_id=rule_id, parent=par, child=chi, provisional=provisional, kind=kind,
+                  config_diff=diff, new_findings=new, cleared_findings=cleared)
+    if mismatch is not None:
+        key, params = mismatch
+        return Comparison(verdict=NOT_COMPARABLE, reason_key=key, reason_params=params,
+                          outcome=None, **common)
+
+    outcome = _outcome(metric, par, chi)
     stage = STAGE.get(rule_id, 99)
     earlier = [r for r in new if STAGE.get(r, 99) < stage]
-    delta = _delta(c_mean, p_mean) * (-1 if higher else 1)  # > 0: the child is worse
     n_par, n_chi = sum(s.has_finding for s in par), sum(s.has_finding for s in chi)
-
-    nums = dict(c=_fmt(c_mean), p=_fmt(p_mean), s=_fmt(spread), d=_fmt(abs(delta)),
-                k=n_chi, n=len(chi), j=n_par, m=len(par), metric=f"best {tag}")
+    better = outcome.better_by > outcome.margin
+    gone = n_par > 0 and n_chi == 0
     if earlier:
-        verdict, why = WORSE, "earlier"
-        nums["rules"] = ", ".join(earlier)
-    elif delta > spread:
-        verdict, why = WORSE, WORSE
-    elif n_chi == 0 and n_par > 0:
-        verdict, why = RESOLVED, RESOLVED
-    elif -delta > spread:
-        verdict, why = IMPROVED, IMPROVED
+        verdict, key = WORSE, "earlier"
+    elif -outcome.better_by > outcome.margin:
+        verdict, key = WORSE, "worse"
+    elif gone:
+        verdict = FIXED if better else CONTAINED
+        key = str(verdict)
+    elif better:
+        verdict, key = IMPROVED, "improved" if n_par else "improved_absent"
     else:
-        verdict, why = NO_CHANGE, NO_CHANGE
-    reason = {}
-    for lang in ("en", "zh"):
-        line = REASONS[why][lang].format(title=display_title(rule_id, lang), **nums)
-        if n_par == 0 and verdict != WORSE:
-            line += REASONS["not_in_parent"][lang]
-        if provisional:
-            line += REASONS["provisional"][lang]
-        reason[lang] = line
-    return Comparison(rule_id=rule_id, verdict=verdict, reason=reason, metric=f"best {tag}",
-                      parent=par, child=chi, parent_mean=p_mean, child_mean=c_mean,
-                      spread=spread, provisional=provisional,
-                      config_diff=config_diff(parents[0].config or {}, children[0].config or {},
-                                              ignore=("seed",)),
-                      new_findings=new, cleared_findings=cleared)
+        verdict, key = NO_CHANGE, "no change" if n_par else "no change_absent"
+    margin = ({"key": "margin_measured", "s": _fmt(outcome.margin)} if not provisional else
+              {"key": "margin_provisional", "s": _fmt(outcome.margin),
+               "pct": f"{SINGLE_SEED_REL * 100:g}"})
+    params = {"metric": metric.shown, "c": _fmt(outcome.after), "p": _fmt(outcome.before),
+              "d": _fmt(abs(outcome.better_by)), "margin": margin, "rule": rule_id,
+              "k": n_chi, "n": len(chi), "j": n_par, "m": len(par), "who": str(kind),
+              "rules": ", ".join(earlier), "provisional": provisional}
+    return Comparison(verdict=verdict, reason_key=key, reason_params=params, outcome=outcome,
+                      **common)
+
+
+def _outcome(metric: Metric, par: Sequence[SeedResult], chi: Sequence[SeedResult]) -> Outcome:
+    before, p_std = mean_std([s.value for s in par])
+    after, c_std = mean_std([s.value for s in chi])
+    provisional = len(par) < 2 or len(chi) < 2
+    stds = [s for s in (p_std, c_std) if s is not None]
+    spread = max(stds) if stds and not provisional else None
+    scale = abs(before) if math.isfinite(before) else 0.0
+    margin = max(spread or 0.0, (SINGLE_SEED_REL if provisional else REL_EPS) * scale, ABS_EPS)
+    delta = 0.0 if math.isinf(after) and after == before else after - before
+    return Outcome(metric=metric, before=before, after=after, delta=delta,
+                   better_by=delta if metric.higher else -delta, margin=margin, spread=spread)
 
 
 def config_diff(parent: Mapping[str, Any], child: Mapping[str, Any], *,
@@ -202,61 +251,6 @@ def aligned_curves(parents: Sequence[RunData], children: Sequence[RunData],
     return pd.concat(frames, ignore_index=True).sort_values(["side", "run", "step"], kind="stable")
 
 
-# ---- measuring ------------------------------------------------------------------------------
-def _metric(parents: Sequence[RunData], children: Sequence[RunData]) -> tuple[str, bool]:
-    """(tag, higher is better) to judge both sides on."""
-    runs = (*parents, *children)
-    loss_fns = {str((r.config or {}).get("loss")) for r in runs}  # str: any writer's config value
-    if len(loss_fns) > 1 and all(r.has("val/acc") for r in runs):
-        return "val/acc", True
-    return ("val/loss" if any(r.has("val/loss") for r in runs) else "train/loss"), False
-
-
-def _seed_result(run: RunData, rule_id: str, tag: str, higher: bool,
-                 reports: Mapping[int, Report] | None) -> SeedResult:
-    report = (reports or {}).get(id(run))
-    if report is None:
-        from diagnostics.engine import diagnose  # the engine imports rules; keep this light
-
-        report = diagnose(run)
-    found = tuple(f.rule_id for f in report.findings)
-    best = _best(run, tag, higher)
-    acc = _finite(run, "val/acc")
-    return SeedResult(run=run.run, seed=(run.config or {}).get("seed"),
-                      value=best if best is not None else (-math.inf if higher else math.inf),
-                      best_val_loss=_best(run, "val/loss", False),
-                      final_val_acc=float(acc.iloc[-1]) if len(acc) else None,
-                      findings=found, has_finding=rule_id in found)
-
-
-def _best(run: RunData, tag: str, higher: bool) -> float | None:
-    values = _finite(run, tag)
-    if not len(values):
-        return None
-    return float(values.max() if higher else values.min())
-
-
-def _finite(run: RunData, tag: str) -> pd.Series:
-    series = run.scalar(tag)
-    return finite(series) if series is not None else pd.Series(dtype=float)
-
-
-def _mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean (±inf when a seed never got the metric: that seed failed outright) and the sample
-    std of the finite values."""
-    arr = np.asarray(values, dtype=float)
-    finite = arr[np.isfinite(arr)]
-    mean = float(arr.mean())
-    std = float(finite.std(ddof=1)) if len(finite) >= 2 else 0.0
-    return mean, std
-
-
-def _delta(child: float, parent: float) -> float:
-    if math.isinf(child) and child == parent:
-        return 0.0
-    return child - parent
-
-
 def _majority(side: Sequence[SeedResult]) -> list[str]:
     """Rule ids found on more than half of the seeds (one seed: on that seed)."""
     counts: dict[str, int] = {}
@@ -264,7 +258,6 @@ def _majority(side: Sequence[SeedResult]) -> list[str]:
         for r in s.findings:
             counts[r] = counts.get(r, 0) + 1
     return [r for r, n in counts.items() if n * 2 > len(side)]
-
 
 
 def _fmt(x: float) -> str:

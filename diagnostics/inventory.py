@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from diagnostics.files import shown
 from diagnostics.reader import ReaderError, load
 from diagnostics.rundata import FileProblem
 
@@ -22,6 +23,8 @@ def inventory(path: str) -> dict[str, Any]:
         result = load(path)
     except ReaderError as err:
         return {"runs": [], "errors": [FileProblem(err.file, err.problem).to_dict()]}
+    except OSError as err:  # the reader reports what it meets; this is a last line of defence
+        return {"runs": [], "errors": [FileProblem(shown(path), f"cannot read: {err.strerror or err}").to_dict()]}
     runs = []
     for run in result.runs:
         points = run.point_counts()

@@ -38,6 +38,19 @@ def translate_with(entries: Table, message: str, lang: str) -> str:
 _REFUSED = "；压缩包被拒绝"
 _MEMBER = r"member '(?P<member>.*)'"
 _BOMB = r" \(Limits\.max_bytes; zip bomb\?\); archive refused"
+_RATIO = r" \((?P<r>\d+)x its (?P<size>\d+) bytes, Limits\.max_ratio; zip bomb\?\); archive refused"
+_RATIO_ZH = "（超过其 {size} 字节的 {r} 倍，Limits.max_ratio；疑似 zip 炸弹）" + _REFUSED
+_KINDS = {"a FIFO": "FIFO 管道", "a socket": "套接字", "a character device": "字符设备", "a block device": "块设备",
+          "a folder": "文件夹", "a symlink": "符号链接", "not a regular file": "非普通文件"}
+
+
+def _kind(template: str) -> Callable[[re.Match[str]], str | None]:
+    """A template whose {kind} is one of `files.kind`'s words."""
+    def fill(m: re.Match[str]) -> str | None:
+        kind = _KINDS.get(m["kind"])
+        return None if kind is None else template.format(**{**m.groupdict(), "kind": kind})
+    return fill
+
 
 READER_MESSAGES = table([
     # records.py: the bytes of one file
@@ -53,8 +66,21 @@ READER_MESSAGES = table([
     (r"(?P<n>\d+) corrupt record\(s\) skipped \(CRC mismatch\)", "已跳过 {n} 条损坏的记录（CRC 校验失败）"),
     (r"(?P<n>\d+) record\(s\) are not valid Event protobufs \(skipped\)",
      "{n} 条记录不是有效的 Event protobuf（已跳过）"),
+    (r"(?P<n>\d+) more damaged span\(s\) skipped \((?P<b>\d+) bytes\)", "另有 {n} 段损坏的字节已跳过（共 {b} 字节）"),
+    (r"(?P<n>\d+) malformed summary value\(s\) skipped \(first: (?P<what>.*)\)",
+     "已跳过 {n} 个格式错误的摘要值（第一个：{what}）"),
+    (r"(?P<n>\d+) empty record\(s\) \(0 bytes, no event\) skipped", "已跳过 {n} 条空记录（0 字节，没有事件）"),
     # reader.py: files and folders
     (r"no such file or folder", "文件或文件夹不存在"),
+    (r"no path given \(an empty path would mean the current folder\)", "没有给出路径（空路径会被当作当前文件夹）"),
+    (r"not a folder, an event file or an archive \((?P<kind>.*)\)",
+     _kind("不是文件夹、事件文件或压缩包（是{kind}）")),
+    (r"not a regular file \((?P<kind>.*)\): not read", _kind("不是普通文件（是{kind}）：未读取")),
+    (r"same file as (?P<other>.*) \(read once\)", "与 {other} 是同一个文件（只读取一次）"),
+    (r"folder not readable \((?P<why>.*)\): not searched", "文件夹无法读取（{why}）：未搜索"),
+    (r"folders nested deeper than (?P<n>\d+) levels \(Limits\.max_depth\): not searched below",
+     "文件夹嵌套超过 {n} 层（Limits.max_depth）：更深处未搜索"),
+    (r"more than (?P<n>\d+) folders: the rest not searched", "文件夹超过 {n} 个：其余未搜索"),
     (r"symlink to a folder outside the logdir \(not followed\)", "指向日志目录之外的文件夹的符号链接（未跟随）"),
     (r"symlink to a file outside the logdir \(not followed\)", "指向日志目录之外的文件的符号链接（未跟随）"),
     (r"more than (?P<n>\d+) event files \(Limits\.max_files\)", "事件文件超过 {n} 个（Limits.max_files）"),
@@ -81,6 +107,11 @@ READER_MESSAGES = table([
      "成员 '{member}' 解压后将超过 {n} 字节（Limits.max_bytes；疑似 zip 炸弹）" + _REFUSED),
     (r"expands past (?P<n>\d+) bytes while extracting '(?P<member>.*)'" + _BOMB,
      "解压成员 '{member}' 时超过 {n} 字节（Limits.max_bytes；疑似 zip 炸弹）" + _REFUSED),
+    (r"its (?P<k>\d+) member\(s\) would expand past (?P<n>\d+) bytes" + _RATIO,
+     "其 {k} 个成员解压后将超过 {n} 字节" + _RATIO_ZH),
+    (_MEMBER + r" would expand past (?P<n>\d+) bytes" + _RATIO, "成员 '{member}' 解压后将超过 {n} 字节" + _RATIO_ZH),
+    (r"expands past (?P<n>\d+) bytes while extracting '(?P<member>.*)'" + _RATIO,
+     "解压成员 '{member}' 时超过 {n} 字节" + _RATIO_ZH),
     (_MEMBER + r" has an absolute path; archive refused", "成员 '{member}' 是绝对路径" + _REFUSED),
     (_MEMBER + r" escapes the extraction folder \(\.\.\); archive refused",
      "成员 '{member}' 会跳出解压文件夹（..）" + _REFUSED),

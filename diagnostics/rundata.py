@@ -20,7 +20,7 @@ SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 HISTOGRAM_COLUMNS = ("run", "tag", "step", "wall_time", "left", "right", "count")
 
 
-def empty_scalars() -> pd.DataFrame:
+def _empty_scalars() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "run": pd.Series(dtype="category"),
@@ -32,7 +32,7 @@ def empty_scalars() -> pd.DataFrame:
     )
 
 
-def empty_histograms() -> pd.DataFrame:
+def _empty_histograms() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "run": pd.Series(dtype="category"),
@@ -44,6 +44,19 @@ def empty_histograms() -> pd.DataFrame:
             "count": pd.Series(dtype=np.float64),
         }
     )
+
+
+# Built once and copied: building an empty frame column by column costs ~8 ms, which a
+# folder of 5,000 one-file runs (most without histograms) paid 5,000 times.
+_EMPTY = {"scalars": _empty_scalars(), "histograms": _empty_histograms()}
+
+
+def empty_scalars() -> pd.DataFrame:
+    return _EMPTY["scalars"].copy()
+
+
+def empty_histograms() -> pd.DataFrame:
+    return _EMPTY["histograms"].copy()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ SHARED = REPO.parent / "shared"
 
 INSTALL = "pip install torch==2.13.0 && pip install -r requirements-dev.txt"
 MISSING = [m for m in ("numpy", "pandas", "torch", "tensorboard", "google_crc32c", "streamlit",
-                       "plotly", "playwright") if importlib.util.find_spec(m) is None]
+                       "plotly", "playwright", "ray", "lightning", "transformers",
+                       "accelerate") if importlib.util.find_spec(m) is None]
 _left_out: list[str] = []
 
 
@@ -48,3 +49,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"LEFT OUT {len(_left_out)} test modules (missing {', '.join(MISSING)}): {INSTALL}",
             red=True)
+
+
+@pytest.fixture(scope="session")
+def ray_address():
+    """One real local Ray for the whole test session (starting one takes ~10 s), bound to
+    127.0.0.1 and sized like this box (2 CPUs); its GCS address, for job processes to join."""
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read by ray at import
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    ray.init(address="local", include_dashboard=False, num_cpus=2, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}})
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()

@@ -312,6 +312,8 @@ def test_guide_page_in_both_languages():
     assert all(rule_title(r, "en") in page for r in DIAGNOSIS_ORDER)
     from trainers.hooks import OWN_LOOP_EXAMPLE
     assert at.code[0].value == OWN_LOOP_EXAMPLE.rstrip()  # how to instrument one's own loop, first code shown
+    from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE
+    assert [c.value for c in at.code[1:3]] == [LIGHTNING_EXAMPLE.rstrip(), HUGGINGFACE_EXAMPLE.rstrip()]
     at.radio(key="lang").set_value("zh")
     ok(at.run())
     assert "诊断顺序" in texts(at)
@@ -352,7 +354,7 @@ def test_several_runs_get_an_overview_and_a_chooser():
     at.selectbox(key="pair_before").set_value(1)  # overfitting, then the healthy run "after"
     at.selectbox(key="pair_after").set_value(0)
     ok(at.run())
-    [verdict] = [s.value for s in at.success if "resolved" in s.value]
+    [verdict] = [s.value for s in at.success if s.value.startswith("fixed:")]
     assert rule_title("overfitting", "en") in verdict and "provisional" in verdict  # one seed a side
     assert at.header[0].value == "healthy"
     at.selectbox(key="chosen_run").set_value(SAMPLE)
@@ -379,3 +381,23 @@ def test_a_folder_holding_two_runs_lists_both_and_says_which_is_shown(tmp_path, 
     ok(at.run())
     assert at.selectbox(key="chosen_run").options == ["exp#1", "exp#2"]
     assert any(i.value.startswith("Run 1 of 2 found in folder exp") for i in at.info)
+
+
+def test_a_hostile_runs_folder_still_lists_and_loads_its_good_runs(tmp_path, monkeypatch):
+    """A folder name that is not UTF-8 took the whole "Runs folder on the server" source down
+    (UnicodeEncodeError), and a FIFO named like an event file hung it (issue 10)."""
+    from tests.test_reader_writers import simple, write_events
+
+    write_events(tmp_path / "tmp", [(s, [simple("train/loss", 1.0 / (s + 1))]) for s in range(30)])
+    os.rename(os.fsencode(tmp_path / "tmp"), os.fsencode(tmp_path) + b"/caf\xe9")  # bytes, not UTF-8
+    write_events(tmp_path / "good", [(s, [simple("train/loss", 1.0 / (s + 1))]) for s in range(30)])
+    os.mkfifo(tmp_path / "good" / "events.out.tfevents.9.fifo")
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    at = start()
+    at.radio(key="source").set_value("server")
+    picker = ok(at.run()).multiselect(key="pick_server")
+    assert picker.options == ["caf\\xe9", "good"]  # shown escaped
+    picker.set_value(picker.options)
+    ok(at.run())
+    assert at.selectbox(key="chosen_run").options == ["caf\\xe9", "good"]
+    assert any("good/events.out.tfevents.9.fifo" in w.value and "(a FIFO)" in w.value for w in at.warning)

@@ -86,7 +86,7 @@ def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_
     assert at.query_params["run"] == [CHILD] or at.query_params["run"] == CHILD
     assert at.header[0].value == CHILD
     run_until(at, lambda a: a.success or a.warning or a.error)
-    assert "resolved:" in at.success[0].value and "single seed" in at.success[0].value
+    assert at.success[0].value.startswith("fixed: best val/loss") and "provisional" in at.success[0].value
     record = read_lineage(runs_root / CHILD)
     assert record["remedy_id"] == REMEDY and record["resolved_change"] == {"lr": 0.1}
     diff = next(d.value for d in at.dataframe if "key" in d.value.columns)
@@ -192,7 +192,10 @@ def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root
     run_until(at, lambda a: a.success and not a.button(key=button).disabled)
     assert "Fixed by **Lower the learning rate" in at.success[0].value
     attempts = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
-    assert list(attempts["verdict"]) == ["✅ resolved"]  # stopped at the first success
+    assert list(attempts["verdict"]) == ["✅ fixed"]  # stopped at the first fix
+    # one table of what each remedy did to the outcome: the outcome first, the end marked
+    assert list(attempts.columns)[:5] == ["#", "remedy", "outcome", "before → after", "± margin"]
+    assert list(attempts["#"]) == ["1 ◀"] and list(attempts["outcome"]) == ["best val/loss"]
 
 
 def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
@@ -244,6 +247,20 @@ def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, m
     at.button(key=button).click()
     ok(at.run())
     assert asked == [(PARENT, {"budget": 2, "seeds": 3})]
+
+
+def test_try_the_first_three_remedies_times_three_seeds_fans_out(runs_root, monkeypatch):
+    from ui import rerun as ui_rerun
+
+    asked = []
+    monkeypatch.setattr(ui_rerun, "submit_repair",
+                        lambda q, parent, rule, **kw: asked.append((rule, kw)))
+    at = diagnose()
+    [button] = keys(at, "fan_out:")
+    assert at.button(key=button).label == "Try the first 3 remedies × 3 seeds"
+    at.button(key=button).click()
+    ok(at.run())
+    assert asked == [(PARENT, {"budget": 3, "seeds": 3, "parallel": 3})]
 
 
 def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):

@@ -45,7 +45,7 @@ def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
         # The fix-first finding's remedies are open; its first remedy is "lower the lr".
         page.locator("button", has_text="Apply and re-run").first.click()
         page.get_by_text(f"Re-run of {'sample_runs/' + PARENT}").wait_for(timeout=30_000)
-        verdict = page.locator('[data-testid="stAlert"]', has_text="resolved:")
+        verdict = page.locator('[data-testid="stAlert"]', has_text="fixed:")
         verdict.wait_for(timeout=60_000)
         page.get_by_text("Config diff").wait_for(timeout=15_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=15_000)

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 SECRET = "TOP-SECRET-OUTSIDE-THE-ROOT"
 TINY = TrainConfig(dataset="moons", train_size=64, width=8, epochs=1, batch_size=32, hist_every=0,
                    log_every=1, min_loss_points=0)
-LONG = TrainConfig(dataset="moons", train_size=64, width=8, epochs=100_000, hist_every=0)
+LONG = TrainConfig(dataset="moons", train_size=64, width=8, epochs=10_000, hist_every=0)
 
 # Every file opened in this process while `_watching` is set: nothing under `outside` may be.
 _opened: list[str] = []

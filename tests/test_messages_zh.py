@@ -233,10 +233,71 @@ def too_many_and_broken(tmp: Path) -> list[str]:
             *_refusal(lambda: load_uploads([("broken.zip", b"PK\x03\x04 not really")]))]
 
 
+def _framed(path: Path, *records: bytes, junk_between: bytes = b"") -> Path:
+    """Records framed by TensorBoard's RecordWriter, optional junk after each; an old mtime."""
+    out = io.BytesIO()
+    writer = RecordWriter(out)
+    for data in records:
+        writer.write(data)
+        out.write(junk_between)
+    path.write_bytes(out.getvalue())
+    os.utime(path, (OLD, OLD))
+    return path.parent
+
+
+def hostile_records(tmp: Path) -> list[str]:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    good = event_pb2.Event(wall_time=1.0, step=1, summary=summary_pb2.Summary(value=[
+        summary_pb2.Summary.Value(tag="loss", simple_value=0.5)])).SerializeToString()
+    bad_histo = summary_pb2.HistogramProto(min=0, max=1, bucket=[1, 2, 3], bucket_limit=[0.5])
+    malformed = event_pb2.Event(wall_time=1.0, step=2, summary=summary_pb2.Summary(value=[
+        summary_pb2.Summary.Value(tag="h", histo=bad_histo)])).SerializeToString()
+    (tmp / "spans").mkdir()
+    (tmp / "summaries").mkdir()
+    return [*_problems(_framed(tmp / "spans" / "events.out.tfevents.1.h", *[good] * 8, junk_between=b"junk")),
+            *_problems(_framed(tmp / "summaries" / "events.out.tfevents.1.h", good, malformed, b""))]
+
+
+def hostile_folders(tmp: Path) -> list[str]:
+    from unittest import mock
+
+    from diagnostics import discover
+
+    real_file = write_events(tmp / "run", [(0, [simple("loss", 1.0)])])
+    os.mkfifo(tmp / "run" / "events.out.tfevents.9.fifo")
+    (tmp / "run" / "events.out.tfevents.8.link").symlink_to(real_file)
+    write_events(tmp / "a" / "b" / "c", [(0, [simple("loss", 1.0)])])
+    (tmp / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path):  # a folder without permission (tests may run as root, who has them all)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    with mock.patch.object(discover.os, "scandir", scandir):
+        made = _problems(tmp, limits=Limits(max_depth=2))
+    with mock.patch.object(discover, "MAX_FOLDERS", 2):
+        made += _problems(tmp)
+    return [*made, *_refusal(lambda: load("")), *_refusal(lambda: load(tmp / "run" / "events.out.tfevents.9.fifo"))]
+
+
+def ratio_bombs(tmp: Path) -> list[str]:
+    from unittest import mock
+
+    zeros = {"events.out.tfevents.1.h": bytes(3_000_000)}
+    with mock.patch.object(archives, "RATIO_FLOOR", 100_000):
+        return [*_refusal(lambda: load_uploads([("bomb.zip", _zip(zeros))])),
+                *_refusal(lambda: load_uploads([("bomb.tgz", _tar(zeros))])),
+                *_refusal(lambda: archives._copy(io.BytesIO(bytes(200_000)), tmp / "m",  # noqa: SLF001
+                                                 archives._Budget.of("x.zip", 10, 10**9, 100), "m", None))]  # noqa: SLF001
+
+
 PRODUCERS = [empty_file, text_file, random_bytes, git_lfs_pointer, truncated, crc_flipped, length_damaged,
              junk_in_front, junk_at_the_end, header_cut, header_only, not_protobufs, profiler_marker,
              unreadable, symlinks_out, folder_limits, unsafe_members, links_in_archives, zip_bombs,
-             too_many_and_broken]
+             too_many_and_broken, hostile_records, hostile_folders, ratio_bombs]
 
 
 @pytest.mark.parametrize("produce", PRODUCERS, ids=lambda f: f.__name__)

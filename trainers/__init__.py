@@ -7,7 +7,13 @@
 - `loop`      `train(config, out_dir)`: one run into a new folder
 - `scenarios` named configs that provoke one training problem each
 - `cli`       `python -m trainers ...`
-- `rerun`, `lineage`, `repair`  one-change re-runs, where they came from, auto-repair
+- `rerun`, `lineage`, `family`  one-change re-runs, where they came from, the runs under a root
+              as typed `RunNode`s with their seed groups
+- `repair`    auto-repair until a remedy FIXES the problem (`repair_record`: its attempts and
+              repair.json; `repair_table`: what each remedy did to the outcome);
+              `rerun_verdict`: one re-run judged against its parent (`diagnostics.compare.judge`)
+- `executor`  where trainings run: local (default) or Ray (`RUN_DOCTOR_EXECUTOR=ray`)
+- `run_state` the typed states of runs and jobs (`RunState`)
 - `jobs`      the background queue of a runs root (`JobQueue`); its parts: `job_record` (an
               entry and its checks), `job_registry` (files, lock, slots, quarantine),
               `job_process`, `job_runner` (a job's process), `job_watch`, `train_job`

@@ -7,17 +7,23 @@
     python -m trainers repair PARENT_RUN_DIR [--rule ID] [--budget N] [--seeds N]
 
 The run folder is printed as the LAST line of stdout; the progress bar goes to stderr.
-Bad arguments give a one-line error on stderr and exit code 2.
+Bad arguments give a one-line error on stderr and exit code 2: paths are checked before any
+training starts (--config must be a regular file of at most 1 MiB, --out a folder or a path one
+can be made at), and every number in the config is bounded (`config.MAX`).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from .config import ConfigError, TrainConfig, apply_change, parse_set
 from .scenarios import DESCRIPTIONS, SCENARIOS, scenario_config
+
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +70,7 @@ def _train_command(argv: list[str]) -> int:
         parser.error("--out DIR is required to train")
     try:
         config, name = _config(args)
+        _check_out(args.out)
     except ConfigError as e:
         parser.error(str(e))
     from .loop import train  # imported late: listing and bad arguments answer without torch
@@ -82,11 +89,40 @@ def _config(args: argparse.Namespace) -> tuple[TrainConfig, str]:
         config, name = scenario_config(args.scenario), args.scenario
     else:
         path = Path(args.config)
-        try:
-            text = path.read_text()
-        except OSError as e:
-            raise ConfigError(f"--config: cannot read {path} ({e.strerror or e})") from None
-        config, name = TrainConfig.from_json(text), path.stem
+        config, name = TrainConfig.from_json(_read_config(path)), path.stem
     if args.seed is not None:
         config = apply_change(config, {"seed": args.seed})
     return apply_change(config, parse_set(args.set)), name
+
+
+def _read_config(path: Path) -> str:
+    """The text of a --config file: a regular file (not a FIFO or /dev/zero), at most 1 MiB, UTF-8."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat on the open file decides.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        raise ConfigError(f"--config: cannot read {path} ({e.strerror or e})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"--config: {path} is not a regular file")
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"--config: {path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"--config: {path} is not UTF-8 text") from None
+
+
+def _check_out(out: str) -> None:
+    """--out must be a folder one can write into, or a path where one can be made (nothing is
+    made here: a config that fails later leaves no trace)."""
+    path = Path(out).absolute()
+    existing = next((p for p in (path, *path.parents) if p.exists() or p.is_symlink()), None)
+    if existing is None or existing.is_symlink() and not existing.exists():
+        raise ConfigError(f"--out: cannot make the folder {out} ({existing} is a broken link)")
+    if not existing.is_dir():
+        what = "exists and is not a folder" if existing == path else f"lies under {existing}, which is not a folder"
+        raise ConfigError(f"--out: {out} {what}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out: cannot write into {existing}")

@@ -3,6 +3,11 @@
 A re-run is its parent's config plus ONE change (`apply_change`), so every field is a plain
 JSON value and `to_json()`/`from_json()` round-trip exactly. Invalid input raises
 `ConfigError` with one line naming the key and the problem.
+
+Every number is bounded above as well as below (`MAX`): a config is data someone else may have
+written, and `width=100000000` would ask for a 25 GB weight matrix, `epochs=1e400` for an
+infinite loop. The bounds are far beyond what the built-in datasets (at most ~1,800 samples)
+can use; `MAX_WEIGHTS` bounds depth x width together.
 """
 from __future__ import annotations
 
@@ -16,6 +21,15 @@ from typing import Any, Literal, get_args, get_type_hints
 
 class ConfigError(ValueError):
     """A bad config key or value; the message is one line naming the key."""
+
+
+# Upper bounds of the numeric settings (inclusive).
+MAX = {
+    "train_size": 1_000_000, "depth": 64, "lr": 100.0, "weight_decay": 10.0,
+    "lr_step_size": 10_000, "grad_clip": 1e6, "early_stopping_patience": 10_000, "epochs": 10_000,
+    "batch_size": 65_536, "log_every": 1_000_000, "hist_every": 1_000_000, "min_loss_points": 100_000,
+}
+MAX_WEIGHTS = 20_000_000  # bounds width: depth x width^2 hidden weights (x9: a cnn's 3x3 kernels)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,26 +87,50 @@ class TrainConfig:
 
     def _rules(self) -> Iterable[tuple[str, bool, str]]:
         yield "train_size", self.train_size >= 0, "must be >= 0 (0 = all)"
+        yield self._at_most("train_size")
         yield "label_noise", 0.0 <= self.label_noise <= 1.0, "must be in [0, 1]"
         yield "model", self.model == "mlp" or self.dataset == "digits", "cnn needs dataset 'digits'"
         yield "depth", self.depth >= 1, "must be >= 1"
+        yield self._at_most("depth")
         yield "width", self.width >= 1, "must be >= 1"
+        yield ("width", self.weights() <= MAX_WEIGHTS,
+               f"must be at most {self.max_width()} with depth {self.depth} ({MAX_WEIGHTS} weights at most)")
         yield "dropout", 0.0 <= self.dropout < 1.0, "must be in [0, 1)"
         yield "lr", self.lr > 0.0, "must be > 0"
+        yield self._at_most("lr")
         yield "momentum", 0.0 <= self.momentum < 1.0, "must be in [0, 1)"
         yield "weight_decay", self.weight_decay >= 0.0, "must be >= 0"
+        yield self._at_most("weight_decay")
         yield "lr_step_size", self.lr_step_size >= 1, "must be >= 1"
+        yield self._at_most("lr_step_size")
         yield "lr_gamma", 0.0 < self.lr_gamma <= 1.0, "must be in (0, 1]"
         yield ("lr_warmup_epochs", self.lr_warmup_epochs == 0 or 0 < self.lr_warmup_epochs < self.epochs,
                "must be >= 0 and below epochs (0 = off)")
         yield "grad_clip", self.grad_clip >= 0.0, "must be >= 0 (0 = off)"
+        yield self._at_most("grad_clip")
         yield "early_stopping_patience", self.early_stopping_patience >= 0, "must be >= 0"
+        yield self._at_most("early_stopping_patience")
         yield "epochs", self.epochs >= 1, "must be >= 1"
+        yield self._at_most("epochs")
         yield "batch_size", self.batch_size >= 1, "must be >= 1"
+        yield self._at_most("batch_size")
         yield "seed", 0 <= self.seed < 2**32, "must be in [0, 2**32)"
         yield "log_every", self.log_every >= 1, "must be >= 1"
+        yield self._at_most("log_every")
         yield "hist_every", self.hist_every >= 0, "must be >= 0 (0 = off)"
+        yield self._at_most("hist_every")
         yield "min_loss_points", self.min_loss_points >= 0, "must be >= 0 (0 = off)"
+        yield self._at_most("min_loss_points")
+
+    def _at_most(self, name: str) -> tuple[str, bool, str]:
+        return name, getattr(self, name) <= MAX[name], f"must be at most {_n(MAX[name])}"
+
+    def weights(self) -> int:
+        """Hidden weights the model would have (what MAX_WEIGHTS bounds)."""
+        return self.depth * self.width**2 * (9 if self.model == "cnn" else 1)
+
+    def max_width(self) -> int:
+        return math.isqrt(MAX_WEIGHTS // (max(1, self.depth) * (9 if self.model == "cnn" else 1)))
 
     # ---- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -118,7 +156,16 @@ class TrainConfig:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise ConfigError(f"config: invalid JSON ({e.msg} at line {e.lineno})") from None
+        except RecursionError:
+            raise ConfigError("config: invalid JSON (nested too deeply at line 1)") from None
+        except ValueError as e:  # e.g. an integer of more than 4,300 digits
+            raise ConfigError(f"config: invalid JSON ({' '.join(str(e).split())[:120]} at line 1)") from None
         return cls.from_dict(data)
+
+
+def _n(x: float) -> str:
+    """A bound as the message shows it: 1000000, not 1e+06."""
+    return str(int(x)) if float(x).is_integer() else repr(x)
 
 
 _HINTS: dict[str, Any] = get_type_hints(TrainConfig)
@@ -186,6 +233,8 @@ def apply_change(config: TrainConfig, change: Mapping[str, Any]) -> TrainConfig:
         add = _ADD.match(value) if isinstance(value, str) and numeric else None
         if mul:
             new: Any = old * float(mul.group(1))
+            if not math.isfinite(new):
+                raise ConfigError(f"{name}: expected a finite number, got {value!r}")
             new = round(new) if hint is int else new
         elif add:
             delta = float(add.group(2)) * (1 if add.group(1) == "+" else -1)
@@ -210,6 +259,6 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
             raise ConfigError(f"{item}: expected key=value")
         try:
             change[key] = json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON (or an absurd integer): taken as text
             change[key] = raw
     return change

@@ -60,10 +60,14 @@ HIST_BINS = 64  # torch's default binning is ~8x slower and ~9x bigger
 
 
 class Instruments:
-    def __init__(self, model: nn.Module, writer=None, *, every: int = 100, hist_every: int = 1000):
+    def __init__(self, model: nn.Module, writer=None, *, every: int = 100, hist_every: int = 1000,
+                 grad_total: bool = True):
         if every < 1 or hist_every < 0:
             raise ValueError("every must be >= 1 and hist_every >= 0")
         self.model, self.writer, self.every, self.hist_every = model, writer, every, hist_every
+        # False where the gradients are measured after clipping and the framework logs the
+        # pre-clip total itself (Hugging Face's train/grad_norm): a clipped total would hide it
+        self.grad_total = grad_total
         self.weights = {
             name or type(model).__name__.lower(): m.weight
             for name, m in model.named_modules()
@@ -96,6 +100,8 @@ class Instruments:
             total = [torch.linalg.vector_norm(torch.stack(list(norms.values())))] if norms else []
             values = iter(_host([*total, *(norms[id(self.weights[n])] for n in layers)], counts))
             found = {"grad_norm/total": next(values)} if norms else {}
+            if not self.grad_total:
+                del found["grad_norm/total"]  # read in the same sync as the rest; not written
             found.update({f"grad_norm/{n}": next(values) for n in layers})
             for (name, _), count in zip(acts, counts):
                 units = list(islice(values, count.numel()))
@@ -136,6 +142,11 @@ class Instruments:
                           for n, d, o in zip(names, flat[k:2 * k], flat[2 * k:])})
         self._emit(step, found)
         self._prev = None
+
+    def forget_activations(self) -> None:
+        """A training batch starts: drop activations kept from an earlier one (for frameworks
+        whose training step may not call `model`'s own forward, e.g. Lightning's)."""
+        self._outputs.clear()
 
     def close(self) -> None:
         self._flush()
@@ -268,8 +279,8 @@ def speed_up_event_writing() -> bool:
 
 
 def instrument(model: nn.Module, writer=None, *, every: int = 100,
-               hist_every: int = 1000) -> Instruments:
+               hist_every: int = 1000, grad_total: bool = True) -> Instruments:
     """Attach the instruments to `model` in one call. `writer` is a SummaryWriter (or any
     object with `add_scalar` and `add_histogram_raw`), or None to record in memory only
     (`Instruments.records`)."""
-    return Instruments(model, writer, every=every, hist_every=hist_every)
+    return Instruments(model, writer, every=every, hist_every=hist_every, grad_total=grad_total)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from trainers.confine import BUNDLED_SAMPLES, OutsideRoot, confined, read_bytes, read_json
+from trainers.run_state import (  # noqa: F401 - the queue's names for them
+    CANCELLED, DIVERGED, DONE, EARLY_STOPPED, FAILED, FINISHED, OVER, QUEUED, RUNNING, STATES,
+    STOPPED, USABLE, RunState, run_state_of)
 
-QUEUED, RUNNING, DONE, DIVERGED, FAILED, CANCELLED = (
-    "queued", "running", "done", "diverged", "failed", "cancelled")
-STATES = (QUEUED, RUNNING, DONE, DIVERGED, FAILED, CANCELLED)
-FINISHED = frozenset({DONE, DIVERGED, FAILED, CANCELLED})
+
 KINDS = ("train", "rerun", "repair")
 # (module, function) each kind runs. Code, not data: the only things a job process calls.
 ENTRY_POINT = {"train": ("trainers.train_job", "main"), "rerun": ("trainers.train_job", "main"),
@@ -41,7 +41,7 @@ JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 RULE_ID = re.compile(r"[a-z][a-z0-9_]{0,59}")
 TIME_MAX = 1e10  # seconds since 1970: anything later is not a time we wrote
 PID_MAX = 1 << 22  # Linux's largest possible pid_max
-MAX_BUDGET, MAX_SEEDS = 20, 5
+MAX_BUDGET, MAX_SEEDS, MAX_PARALLEL = 20, 5, 8
 TEXT_MAX = 4000
 _COUNTERS = ("epoch", "epochs", "step", "total_steps")
 
@@ -58,6 +58,7 @@ class RepairTask:
     rule: str
     budget: int
     seeds: int
+    parallel: int = 1  # remedies trained side by side (each at every seed)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class Job:
                 raise BadEntry("repair: no repair task (written by an older version)")
             r = self.repair
             return module, function, [r.parent, "--rule", r.rule, "--budget", str(r.budget),
-                                      "--seeds", str(r.seeds), "--out", self.root]
+                                      "--seeds", str(r.seeds), "--parallel", str(r.parallel),
+                                      "--out", self.root]
         return module, function, [str(Path(self.run_dir) / CONFIG_FILE), self.run_dir]
 
     def _own_file(self, path: Path) -> Path | None:
@@ -203,7 +205,8 @@ def job_from_entry(data: Any, name: str, root: Path) -> Job:
     run_dir = _run_dir(data.get("run_dir"), kind, root)
     repair = _repair_task(data.get("repair"), kind, state, root)
     return Job(id=job_id, run_dir=str(run_dir), kind=kind, label=f.text("label", default=""),
-               state=state, created=f.time("created", required=True), started=f.time("started"),
+               state=RunState(state), created=f.time("created", required=True),
+               started=f.time("started"),
                finished=f.time("finished"), pid=f.integer("pid", 1, PID_MAX),
                proc_start=f.integer("proc_start", 0, 1 << 62),
                returncode=f.integer("returncode", -255, 255),
@@ -259,7 +262,8 @@ def _repair_task(value: Any, kind: str, state: str, root: Path) -> RepairTask | 
         raise BadEntry(f"repair.parent: {e}") from None
     return RepairTask(parent=parent, rule=f.text("rule", pattern=RULE_ID),
                       budget=f.integer("budget", 1, MAX_BUDGET, required=True),
-                      seeds=f.integer("seeds", 1, MAX_SEEDS, required=True))
+                      seeds=f.integer("seeds", 1, MAX_SEEDS, required=True),
+                      parallel=f.integer("parallel", 1, MAX_PARALLEL) or 1)
 
 
 _EXCEPTION_LINE = re.compile(r"([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)|error|cannot)\b.*")

@@ -34,8 +34,9 @@ from trainers import job_process
 from trainers.confine import OutsideRoot, atomic_write, confined, open_file
 from trainers.confine import read_json as _read_confined_json
 from trainers.job_record import (  # noqa: F401 - the queue's public names live here too
-    CANCELLED, CONFIG_FILE, DIVERGED, DONE, FAILED, FINISHED, QUEUED, RUNNING, BadEntry, Job,
-    RepairTask, error_line, job_from_entry)
+    CANCELLED, CONFIG_FILE, DIVERGED, DONE, EARLY_STOPPED, FAILED, FINISHED, OVER, QUEUED,
+    RUNNING, STOPPED, USABLE, BadEntry, Job, RepairTask, RunState, error_line, job_from_entry,
+    run_state_of)
 from trainers.job_registry import MAX_PARALLEL, Registry, UnsafeRegistry, shown_name  # noqa: F401
 from trainers.train_job import train_into  # noqa: F401 - imported from here by callers
 
@@ -61,8 +62,11 @@ class JobQueue:
     # ---- settings ----------------------------------------------------------------------
     @property
     def max_parallel(self) -> int:
-        """How many jobs run at once (default 1: one GPU box trains one run at a time)."""
-        value = self.registry.settings().get("max_parallel", 1)
+        """How many jobs run at once (default 1: one GPU box trains one run at a time; with
+        RUN_DOCTOR_EXECUTOR=ray, 8: each job's process only waits for its Ray task, and Ray
+        places the trainings on the cluster's CPUs and GPUs)."""
+        default = 8 if os.environ.get("RUN_DOCTOR_EXECUTOR", "").strip().lower() == "ray" else 1
+        value = self.registry.settings().get("max_parallel", default)
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
         return min(value, MAX_PARALLEL) if ok else 1
 
@@ -305,7 +309,8 @@ def latest_jobs(folder: str | os.PathLike[str]) -> dict[str, Job]:
         return {}
 
 
-def run_state(run_dir: str | os.PathLike[str], jobs: dict[str, Job] | None = None) -> str | None:
+def run_state(run_dir: str | os.PathLike[str],
+              jobs: dict[str, Job] | None = None) -> RunState | None:
     """A run's state for display: its job's state when a queue under the folder holding it
     ran it (cancelled, failed), else the trainer's status.json, where a "running" run whose
     process is gone (killed with nobody watching) reads "failed". None: not our trainer's.
@@ -317,10 +322,10 @@ def run_state(run_dir: str | os.PathLike[str], jobs: dict[str, Job] | None = Non
     status = _read_confined_json(run_dir / "status.json")
     if status is None:
         return None
-    state = status.get("state")
-    if state == "running" and not job_process.pid_alive(status.get("pid")):
+    state = run_state_of(status.get("state"))
+    if state == RUNNING and not job_process.pid_alive(status.get("pid")):
         return FAILED
-    return state if isinstance(state, str) else None
+    return state
 
 
 def reserve_run_dir(root: str | os.PathLike[str], name: str) -> Path:

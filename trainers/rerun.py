@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from trainers.config import ConfigError, TrainConfig, apply_change, parse_set
-from trainers.jobs import CANCELLED, FAILED, Job, JobQueue, reserve_run_dir, train_into
+from trainers.jobs import (
+    CANCELLED, FAILED, USABLE, Job, JobQueue, reserve_run_dir, run_state, train_into)
 from trainers.lineage import write_lineage
 
 
@@ -81,6 +82,31 @@ class RerunPlan:
             parts.append(f"seed={self.seed}")
         suffix = "+".join(parts) or "copy"
         return f"{self.parent.name[:80]}+{suffix}".replace("/", "_")
+
+    def existing(self) -> Path | None:
+        """A finished child of the same parent under `out` that trained exactly this config
+        (the same change at the same seed, however it was asked): reused, not trained again."""
+        from trainers.confine import read_bytes
+        from trainers.lineage import read_lineage, resolve_parent
+
+        prefix = f"{self.parent.name[:80]}+".replace("/", "_")
+        try:
+            folders = sorted(p for p in self.out.iterdir() if p.name.startswith(prefix))
+        except OSError:
+            return None
+        for folder in folders:
+            record = read_lineage(folder) if folder.is_dir() and not folder.is_symlink() else None
+            if record is None or run_state(folder) not in USABLE:
+                continue
+            try:
+                if resolve_parent(folder, record) != self.parent:
+                    continue
+                data = read_bytes(folder / "config.json")
+                if data is not None and TrainConfig.from_json(data.decode("utf-8")) == self.config:
+                    return folder.resolve()
+            except (OSError, ValueError, ConfigError):
+                continue
+        return None
 
     def create_child(self) -> Path:
         """Reserve the child's folder and write its lineage.json (before any training)."""
@@ -179,6 +205,11 @@ def _parser() -> argparse.ArgumentParser:
                    "its change is used when no --change is given, and it is recorded")
     p.add_argument("--out", help="where the child folder is made (default: next to the parent)")
     p.add_argument("--seed", type=int, help="train the child with this seed")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="train the child at N seeds (the seed, then the next ones) side by side "
+                        "through the executor: a verdict with a measured spread")
+    p.add_argument("--executor", choices=("local", "ray"),
+                   help="where the trainings run (default: $RUN_DOCTOR_EXECUTOR, else local)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--wait", action="store_true",
                       help="queue as a background job under --out and wait for it")
@@ -207,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      for k, v in plan.resolved_change.items())
     print(f"re-run of {plan.parent}" + (f" ({what})" if what else "")
           + (f", seed {plan.seed}" if plan.seed is not None else ""), file=sys.stderr)
+    if args.seeds > 1:
+        return _fan_out(plan, args.seeds, args.executor)
     if args.wait or args.background:
         queue = JobQueue(plan.out)
         job = queue.submit_train(plan.config, run_dir=plan.create_child(), kind="rerun",
@@ -224,6 +257,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"finished: {result.state}", file=sys.stderr)
     print(result.run_dir)
     return 0
+
+
+def _fan_out(plan: RerunPlan, n: int, executor_name: str | None) -> int:
+    """The child at n seeds, side by side (`trainers.executor`); a seed already trained with
+    this config is reused. The children's folders are printed, one a line."""
+    from trainers.executor import TrainSpec, get_executor
+
+    first = plan.seed if plan.seed is not None else parent_config(plan.parent).seed
+    children, specs = [], []
+    for seed in range(first, first + n):
+        one = plan_rerun(plan.parent, plan.change, remedy_id=plan.remedy_id, out=plan.out,
+                         seed=None if seed == parent_config(plan.parent).seed else seed)
+        child = one.existing()
+        if child is None:
+            child = one.create_child()
+            specs.append(TrainSpec(one.config, child))
+        children.append(child)
+    executor = get_executor(executor_name)
+    print(f"{len(specs)} to train on {executor.name}, {n - len(specs)} reused", file=sys.stderr)
+    outcomes = executor.run(specs)
+    for o in outcomes:
+        print(f"{o.run_dir.name}: {o.state}" + (f" ({o.error})" if o.error else ""),
+              file=sys.stderr)
+    print("\n".join(map(str, children)))
+    return 1 if any(o.error for o in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 A job must know its run folder up front (lineage.json and job.log are already in it, and the UI
 shows it while it trains), so the trainer is pointed at that folder rather than making one.
 The job queue calls `main` from its own job process (`trainers.job_runner`) with arguments it
-built itself: the folder's `job-config.json` and the folder.
+built itself: the folder's `job-config.json` and the folder. With RUN_DOCTOR_EXECUTOR=ray the
+training is a Ray task and this process waits for it (`trainers.executor`).
 """
 from __future__ import annotations
 
@@ -36,10 +37,23 @@ def main(argv: list[str]) -> int:
     if data is None:
         raise FileNotFoundError(f"cannot read {argv[0]} (missing, a symbolic link or not a file)")
     config = TrainConfig.from_json(data.decode("utf-8"))
-    # cancel() sends SIGTERM: as SystemExit the trainer records "stopped" in status.json.
+    from trainers.executor import TrainSpec, get_executor
+
+    executor = get_executor()  # RUN_DOCTOR_EXECUTOR, handed down by whoever started the queue
+    if executor.name == "local":
+        # cancel() sends SIGTERM: as SystemExit the trainer records "stopped" in status.json.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        result = train_into(config, argv[1], progress=False)
+        print(result.run_dir)
+        return 0
+    # Elsewhere (a Ray task): this process waits for it; cancel's SIGTERM cancels the task.
+    executor.connect()  # ray.init replaces the SIGTERM handler: ours goes after it
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    result = train_into(config, argv[1], progress=False)
-    print(result.run_dir)
+    [outcome] = executor.run([TrainSpec(config, Path(argv[1]).resolve())])
+    if outcome.error:
+        print(f"error: {outcome.error}", file=sys.stderr)
+        return 1
+    print(outcome.run_dir)
     return 0
 
 

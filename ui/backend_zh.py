@@ -18,6 +18,9 @@ RULE_PHRASES = table([
     (r"must be in (?P<range>[\[(].*[\])])", "必须在 {range} 范围内"),
     (r"cnn needs dataset 'digits'", "cnn 需要 dataset 为 'digits'"),
     (r"must be >= 0 and below epochs", "必须 >= 0 且小于 epochs"),
+    (r"must be at most (?P<n>\d+) with depth (?P<d>\d+) \((?P<w>\d+) weights at most\)",
+     "在 depth 为 {d} 时必须不超过 {n}（最多 {w} 个权重）"),
+    (r"must be at most (?P<n>\S+)", "必须不超过 {n}"),
 ])
 _ZERO_MEANS = {"all": "（0 表示全部）", "off": "（0 表示关闭）", None: ""}  # a rule's " (0 = all)"
 _ZERO = re.compile(r"(?P<phrase>.*?)(?: \(0 = (?P<zero>all|off)\))?")

@@ -8,27 +8,25 @@ runs and parents inside the runs root and the samples are shown (`rerun.family`)
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from diagnostics.compare import Comparison, aligned_curves, compare
+from diagnostics.compare import aligned_curves
 from diagnostics.engine import diagnose
-from diagnostics.model import Report
-from diagnostics.remedies import display_title, find_remedy
+from diagnostics.remedies import find_remedy
 from diagnostics.rundata import RunData
-from trainers.lineage import ancestors
-from ui import charts, components, picker, rerun, shell, sources
+from trainers.family import Family
+from trainers.rerun_verdict import judge_rerun
+from ui import charts, components, rerun, sources, verdict_view
 from ui.i18n import t
+from ui.lineage_view import change_text, lineage  # noqa: F401 - pages use them from here
+from ui.verdict_view import pair  # noqa: F401 - the Diagnose page uses it from here
 
 SIDE_COLOR = {"parent": "#7f8c8d", "child": "#2980b9"}
-VERDICT_BOX = {"resolved": st.success, "improved": st.info, "no change": st.warning,
-               "worse": st.error}
 LOSS_TAGS = ("val/loss", "train/loss")
 
 
@@ -36,45 +34,45 @@ LOSS_TAGS = ("val/loss", "train/loss")
 def page(lang: str) -> None:
     st.title(f"⚖️ {t('compare_title', lang)}")
     flat = rerun.family()
-    refused = rerun.refused(flat)
+    refused = flat.refused()
     if refused:  # lineage.json written elsewhere: said, never followed
         st.warning(t("lineage_refused", lang, n=len(refused)), icon="🧹")
-        st.code("\n".join(f"{n['name']}: {n['problem']}" for n in refused), language="text")
-    options = rerun.comparable(flat)
+        st.code("\n".join(f"{n.name}: {n.problem}" for n in refused), language="text")
+    options = flat.comparable()
     if not options:
         st.info(t("no_reruns", lang, root=sources.runs_root()))
         return
-    names = [n["name"] for n in options]
+    names = [n.name for n in options]
     wanted = st.query_params.get("run")
     if wanted in names:  # the URL wins: links and switch_page carry the re-run to open
         st.session_state["compare_run"] = wanted
     name = st.selectbox(t("pick_rerun", lang), names, key="compare_run", on_change=_remember)
     st.query_params["run"] = name
-    show(flat, options[names.index(name)]["run"], lang)
+    show(flat, options[names.index(name)].run, lang)
 
 
 def _remember() -> None:
     st.query_params["run"] = st.session_state["compare_run"]
 
 
-def show(flat: Mapping[str, dict[str, Any]], path: str, lang: str) -> None:
+def show(flat: Family, path: str, lang: str) -> None:
     node = flat[path]
-    parent = flat[node["parent"]]
-    st.header(node["name"])
-    st.markdown(t("rerun_of", lang, parent=rerun.display_name(parent["run"]),
+    parent = flat[node.parent]
+    st.header(node.name)
+    st.markdown(t("rerun_of", lang, parent=rerun.display_name(parent.run),
                   change=change_text(node)))
-    if node["remedy_id"]:
+    if node.remedy_id:
         try:
-            st.caption(t("remedy_was", lang, action=find_remedy(node["remedy_id"], lang).action))
+            st.caption(t("remedy_was", lang, action=find_remedy(node.remedy_id, lang).action))
         except KeyError:  # a remedy id from an older catalogue
-            st.caption(node["remedy_id"])
-    lineage(path, lang, f"cmp:{node['name']}", flat, on_diagnose=False)
-    if parent["missing"]:
-        st.error(t("parent_missing", lang, path=parent["run"]), icon="🚫")
+            st.caption(node.remedy_id)
+    lineage(path, lang, f"cmp:{node.name}", flat, on_diagnose=False)
+    if parent.missing:
+        st.error(t("parent_missing", lang, path=parent.run), icon="🚫")
         return
     state = rerun.state(node)
     if state not in rerun.OVER:
-        _live(path, parent["run"], state, lang)
+        _live(path, parent.run, state, lang)
     elif state not in rerun.USABLE:
         job = _job(path)
         st.error(t("child_failed", lang, state=components.state_label(state, lang),
@@ -83,18 +81,6 @@ def show(flat: Mapping[str, dict[str, Any]], path: str, lang: str) -> None:
             st.code(job.log_tail(), language="text")
     else:
         verdict(flat, path, lang)
-
-
-def change_text(node: Mapping[str, Any]) -> str:
-    """`lr = 0.1 (×0.1)`: the resolved value, and what was asked when that was relative."""
-    asked = node.get("change") or {}
-    parts = []
-    for key, value in (node.get("resolved_change") or {}).items():
-        part = f"{key} = {value}"
-        if key in asked and str(asked[key]) != str(value):
-            part += f" ({asked[key]})"
-        parts.append(part)
-    return ", ".join(parts) or "—"
 
 
 def _job(path: str):
@@ -134,47 +120,37 @@ def live_run(path: str, parents: Sequence[str], lang: str, key: str) -> None:
 
 
 # ---- the verdict -------------------------------------------------------------------------------
-def verdict(flat: Mapping[str, dict[str, Any]], path: str, lang: str) -> None:
-    """Compare every finished seed of both sides; more seeds on request, taken in as they end."""
-    base_parent = flat[path]["parent"]
-    sides = {"parent": rerun.parent_group(flat, path), "child": rerun.group(flat, path)}
-    states = {n["run"]: rerun.state(n) for nodes in sides.values() for n in nodes}
-    # A parent that is not our job (a sample) may have no status: it is finished all the same.
-    usable = {side: [n["run"] for n in nodes if states[n["run"]] in rerun.USABLE
-                     or (n["run"] == base_parent and states[n["run"]] is None)]
-              for side, nodes in sides.items()}
-    pending = [r for r, s in states.items() if s not in rerun.OVER and r != base_parent]
-    runs = {side: [r for p in paths if (r := rerun.load_run(p)) is not None]
-            for side, paths in usable.items()}
-    if not runs["parent"] or not runs["child"]:
-        st.error(t("load_failed", lang, what=flat[path]["name"], msg="no events"), icon="🚫")
+def verdict(flat: Family, path: str, lang: str) -> None:
+    """Every finished seed of both sides, judged below the UI (`trainers.rerun_verdict`): the
+    outcome figures first, then the verdict; more seeds on request, taken in as they end."""
+    name = flat[path].name
+    rv = judge_rerun(flat, path, rerun.load_run)
+    cmp = rv.comparison
+    if cmp is None:
+        st.error(t("load_failed", lang, what=name, msg="no events"), icon="🚫")
         return
-    reports = {side: diagnose(rs[0], lang=lang) for side, rs in runs.items()}
-    parent_first = reports["parent"].fix_first
-    rule = rerun.rule_of(path) or (parent_first.rule_id if parent_first else "none")
-    # compare() judges in English rule terms; reports of other runs it diagnoses itself.
-    cmp = compare(runs["parent"], runs["child"], rule)
-
     st.subheader(t("verdict", lang))
-    VERDICT_BOX[cmp.verdict](cmp.reason_text(lang), icon=components.VERDICT_ICON[cmp.verdict])
-    if pending:
-        st.info(t("seeds_pending", lang, n=len(pending)), icon="⏳")
-        _wait(tuple(pending))
+    verdict_view.outcome(cmp, lang)
+    verdict_view.verdict_box(cmp, lang)
+    if rv.pending:
+        st.info(t("seeds_pending", lang, n=len(rv.pending)), icon="⏳")
+        _wait(rv.pending)
     elif cmp.provisional:
         st.caption(t("provisional_note", lang))
-    if st.button(t("more_seeds", lang), key=f"seeds:{flat[path]['name']}", icon="🎲",
-                 disabled=bool(pending), help=t("more_seeds_help", lang)):
+    if st.button(t("more_seeds", lang), key=f"seeds:{name}", icon="🎲",
+                 disabled=bool(rv.pending), help=t("more_seeds_help", lang)):
         try:
             rerun.submit_seeds(flat, path)
         except (OSError, ValueError) as e:
             st.error(t("rerun_failed", lang, msg=e), icon="🚫")
         else:
             st.rerun()
-    _seed_table(cmp, lang, flat[path]["name"])
-    curves(runs["parent"], runs["child"], lang, f"cmp:{flat[path]['name']}",
-           by_epoch="batch_size" in cmp.config_diff,
+    verdict_view.seed_table(cmp, lang, name)
+    curves(rv.parents, rv.children, lang, f"cmp:{name}", by_epoch="batch_size" in cmp.config_diff,
            tags=("val/acc", *LOSS_TAGS) if cmp.metric.endswith("acc") else LOSS_TAGS)
-    _config_diff(cmp, lang, flat[path]["name"])
+    verdict_view.config_diff(cmp, lang, name)
+    reports = {side: verdict_view.findings_of(runs, lang)
+               for side, runs in (("parent", rv.parents), ("child", rv.children))}
     before, after = st.columns(2)
     with before:
         st.markdown(f"**{t('findings_before', lang)}**")
@@ -186,32 +162,6 @@ def verdict(flat: Mapping[str, dict[str, Any]], path: str, lang: str) -> None:
                                   {r: t("mark_new", lang) for r in cmp.new_findings})
 
 
-def pair(labels: Sequence[str], runs: Sequence[RunData], reports: Sequence[Report], lang: str) -> None:
-    """Two of the runs picked together, before and after a change the user made themselves
-    (their own experiments, not our re-runs): did the first one's fix-first problem go away?
-    One seed a side, so the verdict is provisional (compare() says so)."""
-    st.markdown(f"**{t('pair_title', lang)}**")
-    left, right = st.columns(2)
-    before = left.selectbox(t("pair_before", lang), range(len(labels)), index=0, key="pair_before",
-                            format_func=labels.__getitem__)
-    after = right.selectbox(t("pair_after", lang), range(len(labels)), index=1, key="pair_after",
-                            format_func=labels.__getitem__)
-    first = reports[before].fix_first
-    if before == after or first is None:
-        st.caption(t("pair_same" if before == after else "pair_nothing", lang, run=labels[before]))
-        return
-    two = (runs[before], runs[after])
-    if not any(all(r.has(tag) for r in two) for tag in LOSS_TAGS):  # nothing to weigh them on
-        st.caption(t("pair_no_metric", lang))
-        return
-    cmp = compare([runs[before]], [runs[after]], first.rule_id,
-                  reports={id(runs[before]): reports[before], id(runs[after]): reports[after]})
-    VERDICT_BOX[cmp.verdict](cmp.reason_text(lang), icon=components.VERDICT_ICON[cmp.verdict])
-    new = [display_title(r, lang) for r in cmp.new_findings]
-    if new:
-        st.caption(t("pair_new", lang, rules=", ".join(new)))
-
-
 @st.fragment(run_every=2)
 def _wait(pending: tuple[str, ...]) -> None:
     """Pump the queue while seed runs train; redraw the verdict once they have all ended."""
@@ -220,25 +170,6 @@ def _wait(pending: tuple[str, ...]) -> None:
         q.poll()
     if all(rerun.run_state(p) in rerun.OVER for p in pending):
         st.rerun()
-
-
-def _seed_table(cmp: Comparison, lang: str, key: str) -> None:
-    rows = [{t("col_side", lang): t(f"side_{side}", lang), "run": rerun.display_name(s.run)
-             if Path(s.run).is_absolute() else s.run, t("col_seed", lang): s.seed,
-             t("col_value", lang): s.value, t("col_has_problem", lang): "●" if s.has_finding else "—"}
-            for side, seeds in (("parent", cmp.parent), ("child", cmp.child)) for s in seeds]
-    st.markdown(f"**{t('seeds_table', lang, metric=cmp.metric)}**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"seed_table:{key}")
-
-
-def _config_diff(cmp: Comparison, lang: str, key: str) -> None:
-    st.markdown(f"**{t('config_diff', lang)}**")
-    rows = [{t("col_key", lang): k, t("side_parent", lang): json.dumps(a),
-             t("side_child", lang): json.dumps(b)} for k, (a, b) in cmp.config_diff.items()]
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"diff:{key}")
-    else:
-        st.caption(t("none", lang))
 
 
 # ---- curves ------------------------------------------------------------------------------------
@@ -279,49 +210,3 @@ def overlay(parents: Sequence[RunData], children: Sequence[RunData], tag: str, l
                             line=dict(color=SIDE_COLOR[side], width=2.5 if bold else 1.2))
     charts.lay_out(fig, tag, lang, x=x)
     return fig
-
-
-# ---- lineage -----------------------------------------------------------------------------------
-def lineage(path: str, lang: str, key: str, flat: Mapping[str, dict[str, Any]] | None = None,
-            *, on_diagnose: bool = True) -> None:
-    """Where a run comes from (its ancestors) and its re-runs, each with a button to diagnose
-    it and, for a re-run, a link to its comparison. Nothing for a run without either."""
-    if not path:
-        return
-    path = str(Path(path).resolve())
-    flat = rerun.family() if flat is None else flat
-    # The first run first; only within the runs root and the samples (lineage.json is data).
-    chain = [str(p) for p in reversed(ancestors(path, within=rerun.allowed_roots()))]
-    kids = rerun.children(flat, path)
-    if not chain and not kids:
-        return
-    with st.expander(t("lineage", lang), expanded=True, icon="🌳"):
-        if chain:
-            st.markdown(f"**{t('lineage_from', lang)}**")
-            for i, run in enumerate(chain):
-                _lineage_row(run, flat.get(run, {}), "&nbsp;" * 4 * i, lang, f"{key}:up{i}",
-                             on_diagnose)
-        if kids:
-            st.markdown(f"**{t('lineage_children', lang)}**")
-            for i, node in enumerate(kids):
-                _lineage_row(node["run"], node, "↳ ", lang, f"{key}:down{i}", on_diagnose)
-
-
-def _lineage_row(path: str, node: Mapping[str, Any], indent: str, lang: str, key: str,
-                 on_diagnose: bool) -> None:
-    text, open_col, compare_col = st.columns([6, 1, 2], vertical_alignment="center")
-    what = change_text(node) if node.get("parent") else ""
-    state = components.state_label(rerun.run_state(path), lang) if Path(path).is_dir() else "—"
-    text.markdown(f"{indent}`{rerun.display_name(path)}`" + (f" · {what}" if what else "")
-                  + f" · {state}")
-    place = picker.where(path)
-    if place is not None:
-        with open_col:
-            # A callback, so the Diagnose page's sidebar widgets take the run before they draw.
-            if st.button(t("open_run", lang), key=f"open:{key}", on_click=picker.open_run,
-                         args=place) and not on_diagnose:
-                st.switch_page(shell.PAGE_DIAGNOSE)
-    if node.get("parent") and not node.get("external") and not rerun.is_replica(node):
-        with compare_col:
-            st.page_link(shell.PAGE_COMPARE, label=t("page_compare", lang), icon="⚖️",
-                         query_params={"run": node["name"]})

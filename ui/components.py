@@ -4,7 +4,8 @@ Every widget's key is derived from `run_key` (a stable id of the loaded run), so
 different runs never collide and survive reruns and language switches.
 
 Remedies of a run our trainer made get an "apply and re-run" button, its fix-first finding a
-"fix this for me" (auto-repair); what they start lives on disk (ui/rerun.py), not here.
+"fix this for me" (auto-repair, drawn by `ui.repair_panel`); what they start lives on disk
+(ui/rerun.py), not here.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
 from trainers.config import ConfigError
-from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job, read_json, run_state
+from trainers.family import RunNode
+from trainers.jobs import read_json, run_state
 from trainers.rerun import RerunError
 from ui import backend_zh, charts, export, rerun, shell, sources
 from ui.i18n import t
@@ -180,7 +182,7 @@ def findings(report: Report, lang: str, target: rerun.Target | None = None) -> N
 
 
 def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = None,
-             made: Mapping[str, list[dict[str, Any]]] | None = None) -> None:
+             made: Mapping[str, list[RunNode]] | None = None) -> None:
     with st.container(border=True):
         st.markdown(f"#### {number}. {SEVERITY_ICON[f.severity]} {f.title}")
         facts = [t(SEVERITY_LABEL[f.severity], lang), t("confidence", lang, c=f.confidence)]
@@ -203,7 +205,9 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
         if not f.remedies:
             return
         if number == 1 and target is not None and any(r.change for r in f.remedies):
-            _repair(f, target, lang)
+            from ui import repair_panel  # it draws with this module's pieces
+
+            repair_panel.repair(f, target, lang)
         # Open for the finding to fix first only: the rest would make the page very long.
         with st.expander(f"{t('remedies', lang)} ({len(f.remedies)})", expanded=number == 1, icon="💊"):
             # Remedies keep the documents' order: numbered as given, never re-sorted.
@@ -212,7 +216,7 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
 
 
 def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None,
-           made: list[dict[str, Any]] | None = None) -> None:
+           made: list[RunNode] | None = None) -> None:
     """One remedy or tip: action, why, its citation, and how to apply it (with `target`, a
     run our trainer can re-run: one click, and `made` are the re-runs it already has)."""
     if not r.applies:  # kept, last, for the record: the documents list it, this run cannot use it
@@ -228,7 +232,7 @@ def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None
             _rerun_button(r, target, lang, made or [])
 
 
-def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[dict[str, Any]]) -> None:
+def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[RunNode]) -> None:
     why = rerun.blocked(target.path, r.change or {})
     if st.button(t("apply_rerun", lang), key=f"rerun:{target.key}:{r.id}", icon="🔁",
                  disabled=why is not None, help=t("apply_rerun_help", lang, root=sources.runs_root())):
@@ -244,8 +248,8 @@ def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[dict[st
     elif why:
         st.caption(t("rerun_bad_change", lang, msg=backend_zh.translate(why, lang)))
     for node in made:
-        st.page_link(shell.PAGE_COMPARE, query_params={"run": node["name"]}, icon="⚖️",
-                     label=t("already_rerun", lang, name=node["name"], state=state_label(
+        st.page_link(shell.PAGE_COMPARE, query_params={"run": node.name}, icon="⚖️",
+                     label=t("already_rerun", lang, name=node.name, state=state_label(
                          rerun.state(node), lang)))
 
 
@@ -257,102 +261,6 @@ def state_label(state: str | None, lang: str) -> str:
 
 _STATE_KEYS = {f"state_{s}" for s in ("queued", "running", "done", "early_stopped", "diverged",
                                       "failed", "cancelled", "stopped", "starting")}
-
-
-# ---- auto-repair -------------------------------------------------------------------------------
-def _repair(f: Finding, target: rerun.Target, lang: str) -> None:
-    """"Fix this for me" on the fix-first finding, and the repair's attempts as they come."""
-    job, record = rerun.repair_of(target.path, f.rule_id)
-    busy = job is not None and job.state not in FINISHED
-    stem = f"{target.key}:{f.rule_id}"
-    button_col, budget_col, seeds_col = st.columns([2, 1, 1], vertical_alignment="bottom")
-    lo, hi = rerun.REPAIR_BUDGET_RANGE
-    budget = budget_col.number_input(t("repair_budget", lang), min_value=lo, max_value=hi, step=1,
-                                     value=rerun.REPAIR_BUDGET, key=f"repair_budget:{stem}",
-                                     disabled=busy, help=t("repair_budget_help", lang))
-    lo, hi = rerun.REPAIR_SEEDS_RANGE
-    seeds = seeds_col.number_input(t("repair_seeds", lang), min_value=lo, max_value=hi, step=1,
-                                   value=rerun.REPAIR_SEEDS, key=f"repair_seeds:{stem}",
-                                   disabled=busy, help=t("repair_seeds_help", lang))
-    if button_col.button(t("fix_for_me", lang), key=f"repair:{stem}", icon="🛠️",
-                 type="primary", disabled=busy,
-                 help=t("fix_for_me_help", lang, n=int(budget))):
-        try:
-            rerun.start_repair(target, f.rule_id, budget=int(budget), seeds=int(seeds))
-        except (OSError, RerunError) as e:
-            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
-            return
-        st.rerun()  # draw the button disabled and the live attempts below it
-    if busy:
-        _repair_live(target.path, f.rule_id, lang, target.key)
-    elif job is not None:
-        repair_status(job, record, lang, f"{target.key}:{f.rule_id}")
-
-
-@st.fragment(run_every=2)
-def _repair_live(path: str, rule_id: str, lang: str, key: str) -> None:
-    q = rerun.active_queue()
-    if q is not None:
-        q.poll()  # fresh states now (a job killed outright is settled only by a poll)
-    job, record = rerun.repair_of(path, rule_id)
-    if job is None or job.state in FINISHED:
-        rerun.forget_family()  # the repair made children: show them in the lineage now
-        st.rerun()  # the whole page: button enabled again
-    repair_status(job, record, lang, f"{key}:{rule_id}")
-
-
-def repair_status(job: Job | None, record: Mapping[str, Any] | None, lang: str, key: str) -> None:
-    """An auto-repair from its job and repair.json: where it stands, then one row per attempt
-    (remedy, change, re-run, verdict and why) with a link to each re-run's comparison."""
-    record = record or {}
-    attempts = record.get("attempts") or []
-    st.markdown(f"**🛠️ {t('repair_title', lang)}**")
-    if job is not None and job.state == QUEUED:
-        st.info(t("repair_queued", lang), icon="⏳")
-    elif job is not None and job.state in (FAILED, CANCELLED):
-        st.error(t("repair_failed", lang, msg=job.error or record.get("error")
-                   or state_label(job.state, lang)), icon="🚫")
-    elif record.get("state") == "running":
-        total = max(int(record.get("total_steps") or 1), 1)
-        st.progress(min(int(record.get("step") or 0) / total, 1.0),
-                    text=t("repair_running", lang, step=record.get("step") or 0, total=total))
-    elif not record:  # started, repair.json not written yet
-        st.progress(0.0, text=t("state_starting", lang))
-    elif record.get("state") == "done":
-        last = attempts[-1] if attempts else None
-        if last and last.get("verdict") == "resolved":
-            st.success(t("repair_fixed", lang, action=last.get("action", ""), child=rerun.display_name(
-                (last.get("children") or [""])[0])), icon="✅")
-        elif not attempts:
-            st.info(t("repair_nothing", lang), icon="❔")
-        else:
-            st.warning(t("repair_not_fixed", lang), icon="⚠️")
-    if not attempts:
-        return
-    st.dataframe(pd.DataFrame([{
-        "#": i,
-        t("col_remedy", lang): a.get("action", a.get("remedy_id")),
-        t("col_change", lang): json.dumps(a.get("resolved_change") or a.get("change"), ensure_ascii=False),
-        t("col_child", lang): ", ".join(rerun.display_name(c) for c in a.get("children") or []),
-        t("col_verdict", lang): verdict_label(a.get("verdict", ""), lang),
-        t("col_reason", lang): (a.get("reason") or {}).get(lang) or (a.get("reason") or {}).get("en", ""),
-    } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch",
-        key=f"repair_table:{key}")
-    for a in attempts:
-        for child in (a.get("children") or [])[:1]:
-            st.page_link(shell.PAGE_COMPARE, query_params={"run": Path(child).name}, icon="⚖️",
-                         label=t("already_rerun", lang, name=Path(child).name,
-                                 state=verdict_label(a.get("verdict", ""), lang)))
-
-
-VERDICT_ICON = {"resolved": "✅", "improved": "📈", "no change": "➖", "worse": "📉",
-                "skipped": "⏭️", "failed": "❌"}
-
-
-def verdict_label(verdict: str, lang: str) -> str:
-    key = f"verdict_{verdict}"
-    return f"{VERDICT_ICON.get(verdict, '')} {t(key, lang)}".strip() if verdict in VERDICT_ICON \
-        else verdict
 
 
 def findings_brief(report: Report, lang: str, marks: Mapping[str, str] | None = None) -> None:

@@ -197,6 +197,16 @@ LABELS: dict[str, dict[str, str]] = {
         "它们按上表的名称记录梯度范数、更新比例、死亡单元和直方图。`val/loss`（以及准确率、学习率）"
         "请自己用 `writer.add_scalar` 记录，然后把运行文件夹指向 `runs/`。",
     },
+    "guide_callbacks_text": {
+        "en": "With PyTorch Lightning or the Hugging Face `Trainer`, it is one line: add "
+        "`RunDoctorCallback()` to the trainer's callbacks. The same instruments then write into the "
+        "trainer's own TensorBoard folder (Lightning's `lightning_logs/version_N`, the Trainer's "
+        "`output_dir/runs/...`), beside its loss, from rank 0 only; point the runs folder there.",
+        "zh": "使用 PyTorch Lightning 或 Hugging Face `Trainer` 时只需一行：把 `RunDoctorCallback()` "
+        "加入训练器的 callbacks。同样的监测会写入训练器自己的 TensorBoard 文件夹（Lightning 的 "
+        "`lightning_logs/version_N`，Trainer 的 `output_dir/runs/...`），与它的损失放在一起，"
+        "且只在 rank 0 上写入；把运行文件夹指向那里即可。",
+    },
     "guide_start": {
         "en": "Start on the **Diagnose** page: pick a sample run in the sidebar, or upload your own.",
         "zh": "从 **诊断** 页面开始：在侧边栏选择一个示例运行，或上传你自己的日志。",
@@ -264,7 +274,7 @@ LABELS: dict[str, dict[str, str]] = {
     "repair_running": {"en": "Trying remedies: {step} of {total} trainings done.", "zh": "正在尝试解决办法：已完成 {step}/{total} 次训练。"},
     "repair_fixed": {"en": "Fixed by **{action}** → `{child}`", "zh": "已由 **{action}** 修复 → `{child}`"},
     "repair_not_fixed": {
-        "en": "None of the remedies tried resolved it: see each verdict below.",
+        "en": "None of the remedies tried fixed it: see each verdict below.",
         "zh": "尝试过的解决办法都没有解决问题：请看下方各自的结论。",
     },
     "repair_nothing": {"en": "The run does not show this problem: nothing to repair.", "zh": "该运行没有这个问题：无需修复。"},
@@ -274,7 +284,9 @@ LABELS: dict[str, dict[str, str]] = {
     "col_child": {"en": "re-run", "zh": "重新运行"},
     "col_verdict": {"en": "verdict", "zh": "结论"},
     "col_reason": {"en": "why", "zh": "原因"},
-    "verdict_resolved": {"en": "resolved", "zh": "已解决"},
+    "verdict_fixed": {"en": "fixed", "zh": "已修复"},
+    "verdict_contained": {"en": "contained", "zh": "已遏制"},
+    "verdict_not comparable": {"en": "no verdict", "zh": "无法判断"},
     "verdict_improved": {"en": "improved", "zh": "有改善"},
     "verdict_no change": {"en": "no change", "zh": "无变化"},
     "verdict_worse": {"en": "worse", "zh": "变差"},
@@ -341,6 +353,24 @@ LABELS: dict[str, dict[str, str]] = {
     "child_failed": {"en": "The re-run did not finish ({state}): {msg}", "zh": "重新运行未完成（{state}）：{msg}"},
     "parent_missing": {"en": "The parent `{path}` is no longer on disk.", "zh": "父运行 `{path}` 已不在磁盘上。"},
     "verdict": {"en": "Verdict", "zh": "结论"},
+    "outcome_before": {"en": "Before: {metric}", "zh": "之前：{metric}"},
+    "outcome_after": {"en": "After: {metric}", "zh": "之后：{metric}"},
+    "outcome_margin": {"en": "Seed spread", "zh": "种子波动"},
+    "outcome_margin_provisional": {"en": "Margin (1 seed a side: provisional)",
+                                   "zh": "阈值（每边一个种子：暂定）"},
+    "fan_out": {"en": "Try the first {n} remedies × {n} seeds", "zh": "同时尝试前 {n} 个办法 × {n} 个种子"},
+    "fan_out_help": {
+        "en": "Trains the first {n} remedies at {n} seeds each side by side (on Ray when the app "
+        "runs with RUN_DOCTOR_EXECUTOR=ray), then judges them in the documents' order.",
+        "zh": "并行训练前 {n} 个办法、每个 {n} 个种子（应用以 RUN_DOCTOR_EXECUTOR=ray 运行时在 Ray 上），"
+        "再按文档顺序判断。"},
+    "repair_ends_at": {"en": "Not fixed within the budget; the best it got: **{action}** ({verdict}) → `{child}`",
+                       "zh": "预算内未修复；最好的结果：**{action}**（{verdict}）→ `{child}`"},
+    "col_outcome": {"en": "outcome", "zh": "结果指标"},
+    "col_before_after": {"en": "before → after", "zh": "之前 → 之后"},
+    "col_margin": {"en": "± margin", "zh": "± 阈值"},
+    "col_finding_after": {"en": "finding after", "zh": "之后的问题"},
+    "col_children": {"en": "children", "zh": "子运行"},
     "provisional_note": {
         "en": "One seed a side: seed noise is not measured yet. Run more seeds to base the verdict on their spread.",
         "zh": "每边只有一个种子：尚未衡量种子带来的波动。多跑几个种子，让结论基于波动范围。",

@@ -20,7 +20,7 @@ from trainers.confine import is_inside
 from trainers.jobs import CANCELLED, FINISHED, QUEUED, RUNNING, Job, JobQueue
 from trainers.lineage import parent_of, read_lineage
 from trainers.repair import read_repair
-from ui import compare_view, components, new_run, picker, rerun, shell, sources
+from ui import compare_view, components, new_run, picker, repair_panel, rerun, shell, sources
 from ui.i18n import t
 
 STATE_ICON = {QUEUED: "⏳", RUNNING: "🏃", "done": "✅", "diverged": "⚠️", "failed": "❌",
@@ -90,7 +90,7 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
             st.error(f"{t('job_error', lang)}: {plain(job.error)}", icon="🚫")
         if job.kind == "repair":
             record = read_repair(job.run_dir)
-            components.repair_status(job, record, lang, job.id)
+            repair_panel.repair_status(job, record, lang, job.id)
             current = (record or {}).get("current")
             if job.state == RUNNING and isinstance(current, str) and is_inside(current, [q.root]):
                 compare_view.live_run(current, _parents(current), lang, f"job:{job.id}")

@@ -71,7 +71,8 @@ def sidebar(lang: str) -> Picked:
 
 
 def _run_key(content_key: str, run_name: str) -> str:
-    return hashlib.sha1(f"{content_key}\0{run_name}".encode()).hexdigest()[:12]
+    # surrogateescape: a folder name that is not UTF-8 hashes as its own bytes
+    return hashlib.sha1(f"{content_key}\0{run_name}".encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _folders(root: Path, source: str, lang: str) -> Picked:
@@ -81,7 +82,9 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         picked_folders = []
     else:
         label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
-        picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}") if f in folders]
+        # Real names are the values; what is shown escapes bytes that are not UTF-8 (`sources.shown`).
+        picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}", format_func=sources.shown)
+                          if f in folders]
     picked = Picked()
     # Taken once, before reading: the loader's cache key and the watcher's starting point (a
     # file that changes while we read makes the watcher redraw once more).
@@ -94,10 +97,10 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         with st.spinner(t("loading", lang)):
             content, loaded = sources.load_folder(root, folder, prints[folder])
         if loaded.error:
-            picked.errors.append(t("load_failed", lang, what=folder, msg=translate(loaded.error, lang)))
+            picked.errors.append(t("load_failed", lang, what=sources.shown(folder), msg=translate(loaded.error, lang)))
         picked.skipped += _file_problems(loaded, lang)
         for run in loaded.runs:
-            label = _folder_label(folder, run.run, len(loaded.runs))
+            label = _folder_label(sources.shown(folder), run.run, len(loaded.runs))
             picked.runs.append(Chosen(label, run, _run_key(f"{root}/{folder}", run.run),
                                       _run_key(content, run.run)))
     return picked

@@ -23,8 +23,9 @@ from diagnostics import reader
 from diagnostics.model import Remedy
 from diagnostics.rundata import RunData
 from trainers.config import ConfigError, apply_change
-from trainers.jobs import DIVERGED, DONE, FINISHED, Job, JobQueue, run_state
-from trainers.lineage import lineage_tree, read_lineage
+from trainers.family import Family, RunNode, live
+from trainers.jobs import OVER, USABLE, Job, JobQueue, RunState, run_state  # noqa: F401
+from trainers.lineage import read_lineage
 from trainers.repair import read_repair, record_dir, submit_repair
 from trainers.rerun import RerunError, can_rerun, parent_config, submit_rerun
 from ui import backend_zh, sources
@@ -33,11 +34,8 @@ REPAIR_BUDGET = 4  # remedies an auto-repair may train (back-end default)
 REPAIR_BUDGET_RANGE = (1, 7)  # what the UI lets the user pick
 REPAIR_SEEDS = 1  # seeds per tried remedy (back-end default)
 REPAIR_SEEDS_RANGE = (1, 3)
+FAN_OUT = 3  # "try the first 3 remedies × 3 seeds": remedies and seeds at once
 NOOP = "noop"  # `blocked()`: the change leaves the config as it is
-# Run states (a job's, else the trainer's status.json): finished with curves a verdict can use,
-# and finished at all. Anything else (queued, running, None = not started) is still to come.
-USABLE = frozenset({DONE, DIVERGED, "early_stopped"})
-OVER = USABLE | FINISHED | {"stopped"}
 
 
 @dataclass(frozen=True)
@@ -98,10 +96,17 @@ def submit_remedy(t: Target, remedy: Remedy) -> Job:
 
 # ---- auto-repair -----------------------------------------------------------------------------
 def start_repair(t: Target, rule_id: str, budget: int = REPAIR_BUDGET,
-                 seeds: int = REPAIR_SEEDS) -> Job:
+                 seeds: int = REPAIR_SEEDS, parallel: int = 1) -> Job:
     budget = min(max(int(budget), REPAIR_BUDGET_RANGE[0]), REPAIR_BUDGET_RANGE[1])
     seeds = min(max(int(seeds), REPAIR_SEEDS_RANGE[0]), REPAIR_SEEDS_RANGE[1])
-    return submit_repair(queue(), t.path, rule_id, budget=budget, seeds=seeds)
+    kw = {"parallel": parallel} if parallel > 1 else {}
+    return submit_repair(queue(), t.path, rule_id, budget=budget, seeds=seeds, **kw)
+
+
+def start_fan_out(t: Target, rule_id: str) -> Job:
+    """The first FAN_OUT remedies × FAN_OUT seeds trained side by side (with Ray: at once on
+    the cluster), then judged in the documents' order."""
+    return start_repair(t, rule_id, budget=FAN_OUT, seeds=FAN_OUT, parallel=FAN_OUT)
 
 
 def repair_of(path: str, rule_id: str) -> tuple[Job | None, dict[str, Any] | None]:
@@ -117,10 +122,9 @@ def repair_of(path: str, rule_id: str) -> tuple[Job | None, dict[str, Any] | Non
 
 
 # ---- lineage ---------------------------------------------------------------------------------
-def family() -> dict[str, dict[str, Any]]:
-    """Every run under the runs root, and every parent they name, by resolved path: the
-    `lineage_tree` node plus "parent" (its parent's path, None for a first run). A node's
-    "state" may be seconds old: ask `state(node)` for a fresh one."""
+def family() -> Family:
+    """Every run under the runs root, and every parent they name, by resolved path (typed
+    `RunNode`s, `trainers.family`). A node's `state` may be seconds old: `state(node)` is now."""
     return _family(str(sources.runs_root()))
 
 
@@ -130,105 +134,37 @@ def forget_family() -> None:
 
 
 @st.cache_data(ttl=5, max_entries=4, show_spinner=False)
-def _family(root_dir: str) -> dict[str, dict[str, Any]]:
-    root = Path(root_dir)
-    flat: dict[str, dict[str, Any]] = {}
-
-    def walk(node: dict[str, Any], parent: str | None) -> None:
-        # Children are found by their "parent" (see `children`): no subtree copies to cache.
-        flat[node["run"]] = {**node, "parent": parent, "children": ()}
-        for child in node["children"]:
-            walk(child, node["run"])
-
-    for node in lineage_tree(root, within=allowed_roots()) if root.is_dir() else []:
-        walk(node, None)
-    return flat
+def _family(root_dir: str) -> Family:
+    return Family.read(root_dir, within=allowed_roots())
 
 
-def refused(flat: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Runs whose lineage.json was ignored (a parent outside the allowed roots), by name."""
-    return sorted((n for n in flat.values() if n.get("problem")), key=lambda n: n["name"])
-
-
-def is_replica(node: Mapping[str, Any]) -> bool:
-    """A re-run that only changed the seed: seed noise of its parent, not a remedy."""
-    return node.get("parent") is not None and set(node.get("resolved_change") or {}) <= {"seed"}
-
-
-def children(flat: Mapping[str, dict[str, Any]], path: str) -> list[dict[str, Any]]:
-    return [n for n in flat.values() if n["parent"] == path]
-
-
-def made_for(path: str) -> dict[str, list[dict[str, Any]]]:
+def made_for(path: str) -> dict[str, list[RunNode]]:
     """remedy id -> the re-runs of this run made with it (seed replicas aside), oldest first."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for node in children(family(), path):
-        if node["remedy_id"] and not is_replica(node):
-            out.setdefault(node["remedy_id"], []).append(node)
-    return out
+    return family().made_for(path)
 
 
-def comparable(flat: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Re-runs that made a change (not seed replicas) under the runs root, newest first."""
-    nodes = [n for n in flat.values() if n["parent"] and not n["external"] and not is_replica(n)]
-    return sorted(nodes, key=lambda n: (-(n["created"] or 0.0), n["name"]))
+def state(node: RunNode) -> RunState | None:
+    """Fresh state of a run (the family's was read when it was built)."""
+    return node.fresh_state()
 
 
-def group(flat: Mapping[str, dict[str, Any]], path: str) -> list[dict[str, Any]]:
-    """One config at several seeds: the run, its seed replicas, and siblings with the same
-    change at another seed (auto-repair trains its extra seeds as siblings)."""
-    node = flat[path]
-    same = [n for n in children(flat, node["parent"]) if n["run"] != path and not is_replica(n)
-            and n["resolved_change"] == node["resolved_change"]
-            and seed_of(n) != seed_of(node)] if node["parent"] and not is_replica(node) else []
-    return [node, *[n for n in children(flat, path) if is_replica(n)], *same]
-
-
-def parent_group(flat: Mapping[str, dict[str, Any]], path: str) -> list[dict[str, Any]]:
-    """The parent and its seed replicas (the parent may lie outside the runs root: a sample)."""
-    parent = flat[path]["parent"]
-    return [flat[parent], *[n for n in children(flat, parent) if is_replica(n)]]
-
-
-def state(node: Mapping[str, Any]) -> str | None:
-    """Fresh state of a run (lineage_tree's was read when the tree was built)."""
-    return run_state(node["run"])
-
-
-def submit_seeds(flat: Mapping[str, dict[str, Any]], path: str, more: int = 2) -> list[Job]:
+def submit_seeds(flat: Family, path: str, more: int = 2) -> list[Job]:
     """Re-train parent and child at `more` extra seeds each (a re-run changing only "seed"),
     so both sides of the verdict get a measured spread. Seeds already there are reused."""
     q = queue()
-    target_n = max(len(_live(parent_group(flat, path))), len(_live(group(flat, path)))) + more
+    sides = ((flat[path].parent, live(flat.parent_group(path))), (path, live(flat.group(path))))
+    target_n = max(len(nodes) for _, nodes in sides) + more
     jobs = []
-    for side, runs in ((flat[path]["parent"], parent_group(flat, path)), (path, group(flat, path))):
-        runs = _live(runs)
-        have = {seed_of(n) for n in runs}
+    for side, nodes in sides:
+        have = {n.config_seed for n in nodes}
         seed = parent_config(side).seed
-        for _ in range(target_n - len(runs)):
+        for _ in range(target_n - len(nodes)):
             while seed in have:
                 seed += 1
             have.add(seed)
             jobs.append(submit_rerun(q, side, {"seed": seed}))
     forget_family()
     return jobs
-
-
-def _live(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Runs that did or will finish (not failed, not cancelled)."""
-    return [n for n in nodes if state(n) not in OVER - USABLE]
-
-
-def seed_of(node: Mapping[str, Any]) -> int | None:
-    seed = node.get("seed")
-    if seed is None:
-        seed = (node.get("resolved_change") or {}).get("seed")
-    if seed is None:
-        try:
-            seed = parent_config(node["run"]).seed
-        except RerunError:
-            return None
-    return seed
 
 
 def rule_of(path: str) -> str | None:

@@ -2,7 +2,10 @@
 
 Safety: the UI only ever offers folders it found itself under a root, and every path is
 resolved and checked to lie inside that root before it is read, so neither a crafted widget
-value nor a symlink can make the app read elsewhere.
+value nor a symlink can make the app read elsewhere. Listing and fingerprinting are bounded
+walks that skip what they cannot read (a folder without permission, a FIFO, 1,000 nested
+folders); a folder name that is not UTF-8 is listed under its real name and shown escaped
+(`shown`), and cache keys carry only printable text.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from diagnostics import reader
+from diagnostics.files import shown
 from diagnostics.rundata import RunData
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,6 +27,8 @@ SAMPLES_ROOT = REPO / "sample_runs"
 RUNS_ENV = "RUN_DOCTOR_RUNS"
 UPLOAD_LIMIT_MB = 200  # per file; `server.maxUploadSize` in .streamlit/config.toml is the hard cap
 EVENT_MARK = "tfevents"  # TensorBoard names every event file `events.out.tfevents.*`
+MAX_DEPTH = reader.Limits().max_depth  # folder levels looked into, as the reader does
+MAX_ENTRIES = 200_000  # directory entries one listing or fingerprint looks at
 
 
 class OutsideRoot(ValueError):
@@ -52,29 +58,68 @@ def list_run_folders(root: Path) -> list[str]:
 
     Top-level folders, not every leaf: a Keras logdir keeps train/ and validation/ apart, and
     the reader has to see both to make one run of them. Symlinked folders are not followed.
+    Names are the folders' real names: show them with `shown`.
     """
-    if not root.is_dir():
+    children = _entries(root)
+    if children is None:
         return []
-    found = ["."] if any(EVENT_MARK in p.name for p in root.iterdir() if p.is_file()) else []
-    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
-        # any() stops at the first event file: a big runs root is not walked to the end.
-        if any(EVENT_MARK in name for _, _, names in os.walk(child) for name in names):
+    found = ["."] if any(EVENT_MARK in e.name and _is_file(e) for e in children) else []
+    for child in sorted((e for e in children if _is_dir(e)), key=lambda e: e.name):
+        # the walk stops at the first event file: a big runs root is not walked to the end
+        if any(EVENT_MARK in name for _, name, _ in _walk(Path(child.path))):
             found.append(child.name)
     return found
 
 
 def fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Sizes and mtimes of every file below `folder`: the cache key of a parsed folder."""
-    out = []
-    for dirpath, _, filenames in os.walk(folder):
-        for name in filenames:
-            p = Path(dirpath, name)
+    return tuple(sorted((shown(rel), st.st_size, st.st_mtime_ns) for _, rel, st in _walk(folder, stat_files=True)))
+
+
+def _entries(folder: Path) -> list[os.DirEntry] | None:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _walk(folder: Path, stat_files: bool = False):
+    """(path, path relative to `folder`, stat or None) of the files below `folder`: iterative,
+    at most MAX_DEPTH levels and MAX_ENTRIES entries; what cannot be read is left out."""
+    stack, seen = [(folder, "", 0)], 0
+    while stack:
+        here, rel, depth = stack.pop()
+        for entry in _entries(here) or ():
+            seen += 1
+            if seen > MAX_ENTRIES:
+                return
+            name = f"{rel}{entry.name}"
+            if _is_dir(entry):
+                if depth < MAX_DEPTH:
+                    stack.append((Path(entry.path), f"{name}/", depth + 1))
+                continue
+            if not stat_files:
+                yield entry.path, name, None
+                continue
             try:
-                s = p.stat()
+                yield entry.path, name, entry.stat()
             except OSError:
                 continue
-            out.append((str(p.relative_to(folder)), s.st_size, s.st_mtime_ns))
-    return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
@@ -106,12 +151,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _load_folder(path: str, files: tuple[tuple[str, int, int], ...]) -> Loaded:
+def _load_folder(path: bytes, files: tuple[tuple[str, int, int], ...]) -> Loaded:
     # Keyed by path + every file's size and mtime: a folder is re-read only when a file under
     # it was added, grew or was touched (a run still training keeps growing). Few entries: a
     # followed run leaves a dead version behind each time it grows (the reader's own cache,
     # underneath, keeps one per folder), and a parsed 50 MB logdir pickles to ~31 MB.
-    return _wrap(lambda: reader.load(path))
+    # The path travels as bytes: the cache hashes text as UTF-8, which a name need not be.
+    return _wrap(lambda: reader.load(os.fsdecode(path)))
 
 
 def load_folder(root: Path, relative: str, files: tuple[tuple[str, int, int], ...] | None = None
@@ -121,7 +167,7 @@ def load_folder(root: Path, relative: str, files: tuple[tuple[str, int, int], ..
     path = inside(root, relative)
     files = fingerprint(path) if files is None else files
     content = hashlib.sha1(repr((str(path), files)).encode()).hexdigest()
-    return content, _load_folder(str(path), files)
+    return content, _load_folder(os.fsencode(path), files)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -9,6 +9,7 @@ import streamlit as st
 from diagnostics.remedies import (
     DIAGNOSIS_ORDER, STAGE, diagnosis_source, general_tips, rule_title, stage_name,
 )
+from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE
 from trainers.hooks import OWN_LOOP_EXAMPLE
 from ui import components
 from ui.i18n import current_lang, t
@@ -45,6 +46,9 @@ def main() -> None:
     st.subheader(t("guide_own_loop", lang))
     st.markdown(t("guide_own_loop_text", lang))
     st.code(OWN_LOOP_EXAMPLE, language="python")
+    st.markdown(t("guide_callbacks_text", lang))
+    st.code(LIGHTNING_EXAMPLE, language="python")
+    st.code(HUGGINGFACE_EXAMPLE, language="python")
 
     st.subheader(t("guide_tips", lang))
     for i, tip in enumerate(general_tips(lang), start=1):

@@ -1,0 +1,347 @@
+"""TFRecord framing: where the intact records of one event file's bytes lie, in batches.
+
+A record is `u64 length | u32 masked crc32c(length) | data | u32 masked crc32c(data)`
+(little-endian). `Framer(buf, name).batches()` yields (data starts, data lengths) of the intact
+records in file order, at most `BATCH` at a time, so whoever decodes them holds one batch of
+work at once; after the loop, `tail`, `clean` and `problems` say how the bytes ended.
+
+Cost is linear in the file size with a small constant, whatever the bytes are:
+- records are followed by their length fields in one tight Python loop per batch, and their
+  data CRCs checked by the C `google_crc32c` (masking and comparing in numpy);
+- damage (a record whose data CRC and length CRC both fail) makes the framer search forward for
+  the next intact record: every offset followed by four zero bytes (the high half of a length
+  < 4 GiB) is a candidate. The first few are tried one by one (a run of zeros is skipped at
+  once: no header is all zeros); past them, the length CRCs of a window of candidates are
+  computed at once in numpy (slicing-by-8 tables). Only a candidate whose length CRC holds has
+  its data checksummed;
+- after damage the framer checks record by record until a stretch is intact again, then frames
+  segments that start small and double: work done past the next damage and thrown away is never
+  more than the intact stretch before it earned;
+- a budget on the records walked and the bytes checksummed, a few times what an honest file
+  needs, bounds what crafted framing can cost: past it the rest is reported unreadable.
+
+`walked` and `checked` count the work done (records followed, bytes checksummed): tests use them
+to show the cost grows with the input, not faster.
+"""
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Iterator
+
+import google_crc32c
+import numpy as np
+
+from diagnostics.crc import crc as _crc
+from diagnostics.crc import masked as _masked1
+from diagnostics.crc import masked_header_crcs, masked_np, u32_at
+from diagnostics.errors import ReaderError
+
+_U64 = struct.Struct("<Q").unpack_from
+_U32 = struct.Struct("<I").unpack_from
+_LFS_MAGIC = b"version https://git-lfs"
+BATCH = 65_536  # records per batch: bounds the decoder's working memory
+_CAREFUL = 64  # after damage: records checked one by one before framing segments again
+_FIRST_SEGMENT = 128  # ...and the first segment after that is this small, then doubles
+_NEAR = 64  # candidates a search tries one by one before checking windows of them at once
+_NONZERO = re.compile(rb"[^\x00]")
+_BIG = 1 << 20  # records longer than this are checksummed in pieces (no copy of the whole)
+_SPANS_NAMED = 5  # damaged spans reported one by one; the rest are summed up
+
+
+_EMPTY_HEADER_CRC = struct.pack("<I", _masked1(_crc(bytes(8))))  # the length CRC of a zero length
+
+
+def _looks_like_text(head: bytes) -> bool:
+    return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+
+
+class Framer:
+    """The intact records of `buf`. Raises ReaderError (at construction) when the bytes hold no
+    intact record at all and are not one record cut short (an LFS pointer, text, noise)."""
+
+    def __init__(self, buf: bytes, name: str):
+        self.buf, self.name, self.n = buf, name, len(buf)
+        self.arr = np.frombuffer(buf, np.uint8)
+        self.problems: list[str] = []
+        self.tail = 0  # bytes of a record cut short at the end
+        self.clean = True  # False: the end of the file could not be framed
+        self.corrupt = 0  # records skipped for a data CRC mismatch
+        self.walked = 0  # records followed (work done, for tests)
+        self.checked = 0  # bytes checksummed (work done, for tests)
+        self._spans = self._span_bytes = 0
+        # Honest bytes are walked about once and checksummed about once; crafted ones get a few
+        # times that, then the rest is called unreadable.
+        self._walk_left = self.n // 4 + 4 * BATCH
+        self._crc_left = 4 * self.n + (1 << 20)
+        if self.n == 0:
+            raise ReaderError(name, "empty file (0 bytes)")
+        if buf.startswith(_LFS_MAGIC):
+            raise ReaderError(name, "not an event file: a Git LFS pointer (the real file was never fetched)")
+        self._start = 0
+        if not self._header_ok(0):
+            found = self._resync(1)
+            if found is None:
+                kind = "text" if _looks_like_text(buf[:256]) else "no valid TFRecord framing"
+                raise ReaderError(name, f"not an event file ({kind})")
+            self.problems.append(f"first {found} bytes are not intact records (skipped)")
+            self._start = found
+
+    # ---- checks ---------------------------------------------------------------------------
+
+    def _header_ok(self, pos: int) -> bool:
+        return pos + 12 <= self.n and _masked1(_crc(self.buf[pos : pos + 8])) == _U32(self.buf, pos + 8)[0]
+
+    def _span_crc(self, a: int, b: int) -> int:
+        self.checked += b - a
+        self._crc_left -= b - a
+        if b - a <= _BIG:
+            return _crc(self.buf[a:b])
+        crc = 0
+        for s in range(a, b, _BIG):
+            crc = google_crc32c.extend(crc, self.buf[s : min(b, s + _BIG)])
+        return crc
+
+    def _record_ok(self, pos: int) -> bool:
+        """Both CRCs of the record at pos hold (its length CRC was checked already). A record
+        longer than the checksum budget left is not checked: the budget is spent."""
+        end = pos + 12 + _U64(self.buf, pos)[0]
+        if end - pos - 12 > self._crc_left:
+            self._crc_left = -1
+            return False
+        return end + 4 <= self.n and _masked1(self._span_crc(pos + 12, end)) == _U32(self.buf, end)[0]
+
+    def _data_ok(self, heads: np.ndarray, stop: int) -> np.ndarray:
+        """Per record: does the masked crc32c of its data match the stored one?"""
+        ends = np.append(heads[1:], stop) - 4  # where each record's data CRC sits
+        starts = heads + 12
+        lens = ends - starts
+        buf = self.buf
+        big = np.flatnonzero(lens > _BIG)
+        if big.size:  # rare: checksummed in pieces, one by one
+            crcs = np.zeros(heads.size, np.uint64)
+            for i in range(heads.size):
+                crcs[i] = self._span_crc(int(starts[i]), int(ends[i]))
+        else:
+            crcs = np.fromiter([_crc(buf[a:b]) for a, b in zip(starts.tolist(), ends.tolist())],
+                               np.uint64, heads.size)
+            total = int(lens.sum())
+            self.checked += total
+            self._crc_left -= total
+        return masked_np(crcs) == u32_at(self.arr, ends)
+
+    # ---- following lengths ---------------------------------------------------------------------
+
+    def _walk(self, pos: int, limit: int) -> tuple[np.ndarray, int, bool]:
+        """(heads, where the walk stopped, stopped only for the limit) following the length fields
+        from pos, at most `limit` records. The tightest loop of the reader: CRCs come after."""
+        buf, n = self.buf, self.n
+        heads: list[int] = []
+        add = heads.append
+        full = True
+        for _ in range(limit):
+            if pos + 16 > n:
+                full = False
+                break
+            nxt = pos + 16 + _U64(buf, pos)[0]
+            if nxt > n:
+                full = False
+                break
+            add(pos)
+            pos = nxt
+        self.walked += len(heads)
+        self._walk_left -= len(heads)
+        return np.asarray(heads, np.int64), pos, full and pos + 16 <= self.n
+
+    # ---- searching past damage ---------------------------------------------------------------
+
+    def _resync(self, frm: int) -> int | None:
+        """The first offset >= frm where an intact record starts, or None. Near candidates are
+        tried one by one (a run of zeros skipped at once: no header is all zeros); past
+        `_NEAR` of them, whole windows of candidates are checked at once in numpy."""
+        buf, n = self.buf, self.n
+        search = frm + 4
+        for _ in range(_NEAR):
+            hit = buf.find(b"\0\0\0\0", search)
+            if hit < 0 or hit + 12 > n:
+                return None
+            pos = hit - 4
+            if pos >= frm:
+                if buf[pos : pos + 4] == b"\0\0\0\0" and buf[pos + 8 : pos + 12] == b"\0\0\0\0":
+                    nonzero = _NONZERO.search(buf, pos + 12)  # the next header must hold one
+                    if nonzero is None:
+                        return None
+                    search = max(hit + 1, nonzero.start() - 7)
+                    continue
+                length = _U64(buf, pos)[0]
+                header = buf[pos + 8 : pos + 12] == _EMPTY_HEADER_CRC if length == 0 else self._header_ok(pos)
+                if header and pos + 16 + length <= n:
+                    if self._over_budget():
+                        return None
+                    if self._record_ok(pos):
+                        return pos
+            search = hit + 1
+        return self._resync_wide(max(frm, search - 4))
+
+    def _resync_wide(self, frm: int) -> int | None:
+        arr, n = self.arr, self.n
+        start, window = frm, 1 << 12
+        while start + 16 <= n:
+            end = min(n - 15, start + window)  # candidates p: p + 16 <= n
+            z = arr[start + 4 : end + 7] == 0
+            width = end - start
+            hit = z[:width] & z[1 : width + 1] & z[2 : width + 2] & z[3 : width + 3]
+            cand = np.flatnonzero(hit) + start
+            if cand.size:
+                cand = cand[cand.astype(np.uint64) + np.uint64(16) + u32_at(arr, cand) <= np.uint64(n)]
+                cand = cand[masked_header_crcs(arr, cand) == u32_at(arr, cand + 8)]
+                for p in cand.tolist():
+                    if self._over_budget():
+                        return None
+                    if self._record_ok(p):
+                        return p
+            start, window = end, min(window * 4, 1 << 22)
+        return None
+
+    def _over_budget(self) -> bool:
+        return self._walk_left < 0 or self._crc_left < 0
+
+    # ---- the batches -------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(data starts, data lengths) of the intact records, file order, at most about BATCH
+        at a time. Intact stretches are framed a segment at a time (vectorised); after damage the
+        framer goes record by record (`_careful`) until `_CAREFUL` records in a row were intact,
+        then back to segments, small at first and doubling, so a segment's work past the next
+        damage is never more than what the stretch before it earned."""
+        out = _Pending()
+        pos, careful, limit = self._start, 0, BATCH
+        while pos is not None:
+            if careful:
+                pos, careful = self._careful(pos, careful, out)
+                limit = _FIRST_SEGMENT
+            else:
+                pos, careful, limit = self._segment_at(pos, limit, out)
+            if len(out) >= BATCH:
+                yield out.take()
+        if len(out):
+            yield out.take()
+        if self._spans > _SPANS_NAMED:
+            more = self._spans - _SPANS_NAMED
+            self.problems.append(f"{more} more damaged span(s) skipped ({self._span_bytes} bytes)")
+        if self.corrupt:
+            self.problems.insert(0, f"{self.corrupt} corrupt record(s) skipped (CRC mismatch)")
+
+    def _segment_at(self, pos: int, limit: int, out: _Pending) -> tuple[int | None, int, int]:
+        """Frame up to `limit` records from pos at once. (next position or None at the end,
+        careful records to go, next limit)."""
+        if self._over_budget():
+            return self._unreadable(pos), 0, limit
+        heads, stop, full = self._walk(pos, limit)
+        if not heads.size:
+            return self._end(pos), _CAREFUL, limit
+        good = self._data_ok(heads, stop)
+        cut = heads.size
+        for f in np.flatnonzero(~good).tolist():
+            if not self._header_ok(int(heads[f])):  # the length itself is bad: nothing after is framed
+                cut = f
+                break
+            self.corrupt += 1
+        ok = good[:cut]
+        nxt = np.append(heads[1:], stop)[:cut]
+        out.add(heads[:cut][ok] + 12, (nxt - heads[:cut] - 16)[ok])
+        if cut < heads.size:
+            return int(heads[cut]), _CAREFUL, limit  # the damaged record, record by record
+        if full:
+            return stop, 0, min(2 * limit, BATCH)
+        return self._end(stop), _CAREFUL, limit
+
+    def _careful(self, pos: int, careful: int, out: _Pending) -> tuple[int | None, int]:
+        """Record by record, both CRCs checked, up to `careful` records; past damage, search."""
+        buf, n = self.buf, self.n
+        while careful:
+            if self._over_budget():
+                return self._unreadable(pos), 0
+            if pos + 16 > n or pos + 16 + _U64(buf, pos)[0] > n:
+                end = self._end(pos)
+                if end is None:
+                    return None, 0
+                pos = end
+                continue
+            self.walked += 1
+            self._walk_left -= 1
+            end = pos + 12 + _U64(buf, pos)[0]
+            if _masked1(self._span_crc(pos + 12, end)) == _U32(buf, end)[0]:
+                out.add_one(pos + 12, end - pos - 12)
+                pos, careful = end + 4, careful - 1
+            elif self._header_ok(pos):
+                self.corrupt += 1
+                pos, careful = end + 4, careful - 1
+            else:
+                found = self._resync(pos + 1)
+                if found is None:
+                    return self._unreadable(pos), 0
+                self._damaged(pos, found)
+                pos, careful = found, _CAREFUL
+        return pos, 0
+
+    def _end(self, pos: int) -> int | None:
+        """Where framing goes on when no whole record starts at pos: None at the end of the
+        file or a record cut short there; else past the damage."""
+        if pos == self.n:
+            return None
+        if self.n - pos < 12 or self._header_ok(pos):
+            self.tail = self.n - pos  # a record cut short: the file ends (or is still being written) here
+            return None
+        found = self._resync(pos + 1)
+        if found is None:
+            return self._unreadable(pos)
+        self._damaged(pos, found)
+        return found
+
+    def _damaged(self, start: int, end: int) -> None:
+        self._spans += 1
+        if self._spans <= _SPANS_NAMED:
+            self.problems.append(f"damaged bytes {start}-{end} skipped")
+        else:
+            self._span_bytes += end - start
+
+    def _unreadable(self, at: int) -> None:  # returns None: no position to go on from
+        self.problems.append(f"unreadable bytes from byte {at} to the end ({self.n - at} bytes)")
+        self.clean = False
+
+
+class _Pending:
+    """Records framed but not yet handed out: arrays from segments, ints from careful mode."""
+
+    def __init__(self) -> None:
+        self.arrays: list[tuple[np.ndarray, np.ndarray]] = []
+        self.starts: list[int] = []
+        self.lens: list[int] = []
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def add(self, starts: np.ndarray, lens: np.ndarray) -> None:
+        if starts.size:
+            self._flush_ints()
+            self.arrays.append((starts, lens))
+            self.count += starts.size
+
+    def add_one(self, start: int, length: int) -> None:
+        self.starts.append(start)
+        self.lens.append(length)
+        self.count += 1
+
+    def _flush_ints(self) -> None:
+        if self.starts:
+            self.arrays.append((np.asarray(self.starts, np.int64), np.asarray(self.lens, np.int64)))
+            self.starts, self.lens = [], []
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        self._flush_ints()
+        starts = np.concatenate([a for a, _ in self.arrays])
+        lens = np.concatenate([b for _, b in self.arrays])
+        self.arrays, self.count = [], 0
+        return starts, lens
