@@ -29,7 +29,8 @@ weight gets a gradient. Judged conservatively, with all of:
 Such a finding says it was judged from the total only, with confidence at most
 `total_only_confidence`; per-layer norms would show where the signal dies. Where the total
 shows nothing, the rule says *not assessed* rather than "fine": the total cannot clear a run.
-Infinite per-layer norms are gradients that blew up, not ones that vanished: no finding.
+Infinite per-layer norms, or a loss gone NaN/inf, are gradients that blew up, not ones that
+vanished: no finding.
 """
 from __future__ import annotations
 
@@ -95,6 +96,9 @@ class Thresholds:
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+    loss = run.scalar("train/loss")
+    if loss is not None and sig.first_nonfinite_step(loss) is not None:
+        return None  # the loss went NaN/inf: gradients blew up (divergence), they did not vanish
     progress = train_progress(ID, run, lang)
     if isinstance(progress, NotAssessed) or progress >= th.max_progress:
         return progress if isinstance(progress, NotAssessed) else None
