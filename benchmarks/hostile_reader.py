@@ -1,8 +1,9 @@
 """Peak RSS and CPU of the reader over file size: crafted framing vs real-writer logs, and a
-folder of 5,000 one-file runs -- this checkout ("after") and, with --before, the code of
-another commit ("before", HEAD by default, extracted with `git archive` into a temp folder).
+folder of 5,000 one-file runs -- this checkout ("after") and, with --before REV, the code of
+another commit ("before", extracted with `git archive` into a temp folder; 577a1e5 is the last
+commit before the hardening of issue 10).
 
-    python -m benchmarks.hostile_reader [--sizes 2,20,200] [--before [REV]] [--timeout 300]
+    python -m benchmarks.hostile_reader [--sizes 2,20,200] [--before 577a1e5] [--timeout 300]
 
 Each measurement is one subprocess that starts a fresh interpreter, which reads the input with
 `diagnostics.reader.load` in a child of its own and reports `resource.getrusage(RUSAGE_CHILDREN)`
@@ -96,7 +97,7 @@ def _cell(m: dict | None, timeout: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2,20,200", help="file sizes in MB")
-    parser.add_argument("--before", nargs="?", const="HEAD", help="also measure the code of this commit")
+    parser.add_argument("--before", metavar="REV", help="also measure the code of this commit")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per measurement")
     parser.add_argument("--skip-5000", action="store_true")
     args = parser.parse_args()

@@ -8,6 +8,7 @@ runs (`sessions.split`): they are named "<folder>#1", "<folder>#2", ... with `pa
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -141,6 +142,13 @@ def _frames(name: str, parsed: list[tuple[File, FileEvents]]) -> tuple[pd.DataFr
     return scalars, histograms, set(scalar_index) | set(hist_index)
 
 
+@functools.lru_cache(maxsize=1024)
+def _categories(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    """A categorical dtype per set of names, built once: a folder of 5,000 runs logging the same
+    tags builds it once, not 5,000 times (~0.3 ms each)."""
+    return pd.CategoricalDtype(list(names))
+
+
 def _frame(name: str, index: dict[str, int], cols: dict[str, list[np.ndarray]], empty) -> pd.DataFrame:
     if not cols["id"]:
         return empty()
@@ -149,8 +157,8 @@ def _frame(name: str, index: dict[str, int], cols: dict[str, list[np.ndarray]], 
     # row made the pickle that st.cache_data stores 1.4x larger (50 MB logdir of
     # benchmarks/make_big_log.py: 43.8 -> 31.4 MB) and `tag == name` filters slower.
     data = {
-        "run": pd.Categorical.from_codes(np.zeros(ids.size, np.int8), categories=[name]),
-        "tag": pd.Categorical.from_codes(ids, categories=list(index)),
+        "run": pd.Categorical.from_codes(np.zeros(ids.size, np.int8), dtype=_categories((name,))),
+        "tag": pd.Categorical.from_codes(ids, dtype=_categories(tuple(index))),
     }
     data.update({k: np.concatenate(v) for k, v in cols.items()})  # already in the columns' order
     return pd.DataFrame(data, copy=False)

@@ -91,6 +91,7 @@ _STAMP = re.compile(r"tfevents\.(\d+)")
 _CACHE_MAX_ROWS = 20_000_000
 _cache: OrderedDict[tuple, tuple[list[RunData], list[FileProblem]]] = OrderedDict()
 _cache_rows: dict[tuple, int] = {}
+_cache_folders: dict[tuple, tuple] = {}  # (name, folder, overrides) -> its one key in _cache
 _cache_lock = threading.Lock()
 
 
@@ -98,6 +99,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _cache_rows.clear()
+        _cache_folders.clear()
     live.clear()
 
 
@@ -293,19 +295,22 @@ def _read_folder(names, run_dir, files, overrides, limits, live, cache):
 
 
 def _remember(key: tuple, value: tuple[list[RunData], list[FileProblem]]) -> None:
-    same_run = lambda k: (k[0], k[1], k[-1]) == (key[0], key[1], key[-1])  # noqa: E731 - name, folder, overrides
+    folder = (key[0], key[1], key[-1])  # name, folder, overrides
     with _cache_lock:
         # One version per run folder: a run still training changes every few seconds, and
         # the versions it leaves behind would otherwise fill the cache with dead copies.
-        for old_key in [k for k in _cache if same_run(k)]:
+        old_key = _cache_folders.pop(folder, None)
+        if old_key in _cache:
             del _cache[old_key]
             del _cache_rows[old_key]
+        _cache_folders[folder] = key
         _cache[key] = value
         _cache_rows[key] = sum(len(r.scalars) + len(r.histograms) for r in value[0])
         total = sum(_cache_rows.values())
         while len(_cache) > 1 and (total > _CACHE_MAX_ROWS or len(_cache) > 256):
             old_key, _ = _cache.popitem(last=False)
             total -= _cache_rows.pop(old_key)
+            _cache_folders.pop((old_key[0], old_key[1], old_key[-1]), None)
 
 
 def _read_files(files, stats, is_live, limits, cache):

@@ -22,6 +22,7 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 MAX_FILL = 3 * 1024  # elements one repeated value may stand for (a 1,024-bucket histogram)
 FILL_BUDGET = 1_000_000  # elements the fill rule may add up to in one file
 _MAX_RANK = 8
+_FEW = 2048  # rows below which tags are interned row by row
 
 
 def fast_scalars(arr: np.ndarray, o: np.ndarray, lens: np.ndarray):
@@ -68,6 +69,19 @@ def intern_tags(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray):
     or bad UTF-8 only sends that row to the slow path). Returns (names, ids, ok)."""
     ids = np.full(starts.size, -1, np.int32)
     names: list[str] = []
+    if starts.size <= _FEW:  # a small file: one dict lookup a row beats the numpy set-up
+        index: dict[bytes, int] = {}
+        for row, (s, n) in enumerate(zip(starts.tolist(), lens.tolist())):
+            raw = arr[s : s + n].tobytes()
+            k = index.get(raw)
+            if k is None:
+                try:
+                    names.append(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    continue
+                k = index[raw] = len(names) - 1
+            ids[row] = k
+        return names, ids, ids >= 0
     for length in np.unique(lens).tolist():
         rows = np.flatnonzero(lens == length)
         # the spans' bytes, copied once (uint8), not through an index matrix eight times its size
