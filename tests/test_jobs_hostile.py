@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui_fixtures import browser  # noqa: F401  (the headless Chromium fixture)
 from trainers.config import TrainConfig
 from trainers.job_process import WATCHER, wait_for_exit
 from trainers.job_record import error_line
@@ -334,3 +335,27 @@ def test_a_repair_leading_outside_or_a_garbled_repair_record_is_refused(land):
     (folder / "repair.json").unlink()
     (folder / "repair.json").symlink_to(outside / "secret.json")
     assert read_repair(folder) is None
+
+
+@pytest.mark.browser
+def test_a_real_browser_shows_the_ignored_entries_and_nothing_from_outside(land, browser):
+    # The served app (not AppTest) on a hostile runs root: the first page load polls the queue,
+    # which must run nothing and show nothing from outside, and the Jobs page lists each
+    # ignored entry with its reason.
+    from tests.ui_fixtures import need_chromium, served_app
+
+    need_chromium()
+    root, outside, sentinel = land
+    expected = plant(root, outside, sentinel)
+    with served_app(env={"RUN_DOCTOR_RUNS": str(root)}) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        try:
+            page.goto(f"{url}/jobs")
+            page.get_by_text("job file(s) ignored").first.wait_for(timeout=30_000)
+            for name in expected:
+                page.get_by_text(f"{name}: ", exact=False).first.wait_for(timeout=10_000)
+            content = page.content()
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            page.close()
+    assert SECRET not in content and not sentinel.exists()
