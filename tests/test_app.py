@@ -125,6 +125,16 @@ def test_correcting_the_tag_mapping_changes_the_diagnosis():
     assert rule_title("overfitting", "en") in texts(at).split("Looks fine")[0]
 
 
+def open_server_folder(root, monkeypatch, name: str) -> AppTest:
+    """The app with `root` as its runs folder and the run folder `name` picked."""
+    monkeypatch.setenv(sources.RUNS_ENV, str(root))
+    at = start()
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    at.multiselect(key="pick_server").set_value([name])
+    return ok(at.run())
+
+
 def unmap_validation(at: AppTest) -> None:
     """Map neither val/loss nor val/acc (either one alone lets overfitting be judged)."""
     for label in ("val/loss", "val/acc"):
@@ -255,12 +265,7 @@ def test_a_yolo_style_run_shows_its_derived_loss_and_its_other_scalars(tmp_path,
             writer.add_scalar(f"{side}/obj_loss", 0.05 / (epoch + 1), epoch)
         writer.add_scalar("metrics/mAP_0.5", epoch / 12, epoch)
     writer.close()
-    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
-    at = start()
-    at.radio(key="source").set_value("server")
-    ok(at.run())
-    at.multiselect(key="pick_server").set_value(["exp"])
-    ok(at.run())
+    at = open_server_folder(tmp_path, monkeypatch, "exp")
     loss = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Loss")
     assert [d["name"] for d in loss["data"]] == ["train/loss (train/box_loss+obj_loss)",
                                                   "val/loss (val/box_loss+obj_loss)"]
@@ -373,12 +378,7 @@ def test_a_folder_holding_two_runs_lists_both_and_says_which_is_shown(tmp_path, 
         for step in range(30):
             writer.add_scalar("train/loss", 1.0 / (step + 1), step, walltime=wall0 + step)
         writer.close()
-    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
-    at = start()
-    at.radio(key="source").set_value("server")
-    ok(at.run())
-    at.multiselect(key="pick_server").set_value(["exp"])
-    ok(at.run())
+    at = open_server_folder(tmp_path, monkeypatch, "exp")
     assert at.selectbox(key="chosen_run").options == ["exp#1", "exp#2"]
     assert any(i.value.startswith("Run 1 of 2 found in folder exp") for i in at.info)
 

@@ -229,12 +229,18 @@ def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
     assert "is not a Run Doctor config" in en and "不是训练诊断的配置" in zh
 
 
-def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, monkeypatch):
+def record_repairs(monkeypatch) -> list:
+    """Repairs the page asks for, recorded instead of queued: (rule, keyword arguments)."""
     from ui import rerun as ui_rerun
 
     asked = []
     monkeypatch.setattr(ui_rerun, "submit_repair",
                         lambda q, parent, rule, **kw: asked.append((rule, kw)))
+    return asked
+
+
+def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, monkeypatch):
+    asked = record_repairs(monkeypatch)
     at = diagnose()
     [button] = keys(at, "repair:")
     stem = button.split(":", 1)[1]
@@ -250,11 +256,7 @@ def test_fix_this_for_me_takes_its_budget_and_seeds_from_the_inputs(runs_root, m
 
 
 def test_try_the_first_three_remedies_times_three_seeds_fans_out(runs_root, monkeypatch):
-    from ui import rerun as ui_rerun
-
-    asked = []
-    monkeypatch.setattr(ui_rerun, "submit_repair",
-                        lambda q, parent, rule, **kw: asked.append((rule, kw)))
+    asked = record_repairs(monkeypatch)
     at = diagnose()
     [button] = keys(at, "fan_out:")
     assert at.button(key=button).label == "Try the first 3 remedies × 3 seeds"

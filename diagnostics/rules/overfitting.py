@@ -174,7 +174,7 @@ def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Threshol
     i_min = int(np.argmin(smooth_val.to_numpy()))
     onset = int(smooth_val.index[i_min])
     after = len(val) - 1 - i_min
-    if after < (len(val) - 1 - i_min if few else th.min_points_after) or after < 1:
+    if after < 1 or (not few and after < th.min_points_after):
         return None
     low = float(smooth_val.iloc[i_min])
     end = float(val.iloc[-1]) if few else float(np.median(val.iloc[-3:]))
@@ -242,8 +242,7 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
                  lang: str) -> Finding | NotAssessed | None:
     values = metric.values
     if len(values) < th.min_val_points:
-        return NotAssessed(rule_id=ID, reason=text(TOO_FEW_METRIC, lang).format(
-            tag=metric.tag, n=len(values), need=th.min_val_points), to_log=text(TO_LOG, lang))
+        return too_few(ID, metric.tag, len(values), th.min_val_points, TO_LOG, lang)
     oriented = values * metric.direction
     smooth = sig.smooth(oriented, 3)
     i_best = int(np.argmax(smooth.to_numpy()))
@@ -289,10 +288,6 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
         lost_pct=100 * drop / gain, threshold_pct=100 * th.metric_drop_share,
         train=train.describe(lang), note=note,
     )
-
-
-TOO_FEW_METRIC = {"en": "too few points in {tag} ({n} < {need})",
-                  "zh": "{tag} 的数据点太少（{n} < {need}）"}
 
 
 def _val_metric(run: RunData) -> _Curve | None:
