@@ -101,7 +101,7 @@ def diagnose(run: RunData, *, lang: str = "en", rules: Iterable[str | Rule] | No
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
     selected = [RULES[r] if isinstance(r, str) else r for r in (rules or RULES.values())]
-    kind = run.loss_kind()
+    kind, task = run.loss_kind(), tags.task_of(run.tag_map, run.writer)
     outcomes = {rule.id: _not_fit(rule, run, kind, lang) if _cannot_serve(rule, run, kind)
                 else _run_rule(rule, run, lang) for rule in selected}
     outcomes = _apply_interactions(outcomes, lang)
@@ -110,8 +110,7 @@ def diagnose(run: RunData, *, lang: str = "en", rules: Iterable[str | Rule] | No
                       key=lambda f: (_rank(f.rule_id), f.severity))
     return Report(
         run=run.run,
-        findings=tuple(_with_remedies(f, lang, tags.task_of(run.tag_map, run.writer))
-                       for f in findings),
+        findings=tuple(_with_remedies(f, lang, task) for f in findings),
         not_assessed=tuple(o for _, o in ordered if isinstance(o, NotAssessed)),
         passed=tuple(rid for rid, o in ordered if o is None),
         lang=lang,
