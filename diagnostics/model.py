@@ -52,7 +52,7 @@ class Remedy:
     id: str
     action: str
     why: str
-    source: str  # document file name + section, e.g. "001_e7d42a91e0d049af.txt §二.2"
+    source: str  # document title + section, e.g. "《深度学习实践经验总结》 (...) §二.2 ..."
     snippet: str = ""  # PyTorch code showing how to apply it in one's own loop
     change: Mapping[str, Any] | None = None  # config change for our trainer; None = advice only
     applies: bool = True  # False: listed last, it cannot help this run's task

@@ -1,7 +1,7 @@
 """The remedy catalogue: what the source documents say to do about each problem, in their order.
 
 The documents are `shared/seeds/00[0-4]_*.txt` (Chinese); `shared/REMEDIES.md` maps them. Every
-remedy cites file name + section heading as written in the document, and where our built-in
+remedy cites the document by title (`documents.py`) + section heading as written in it, and where our built-in
 trainer can apply it, carries the config change for a re-run (`trainers.config.apply_change`).
 
 Order of diagnosis (001 §三, 000 整体流程 items 4–5): first make the run work on the training

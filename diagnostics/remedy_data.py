@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.documents import document
+
 D000 = "000_deacf8dd9bed206d.txt"
 D001 = "001_e7d42a91e0d049af.txt"
 D002 = "002_0901218969c1e860.txt"
@@ -29,7 +31,7 @@ class Cite:
     gloss: str = ""  # English gloss, shown in the en source only
 
     def render(self, lang: str) -> str:
-        text = f"{self.doc} §{self.section} {self.heading}"
+        text = f"{document(self.doc).name(lang)} §{self.section} {self.heading}"
         if self.quote:
             text += f"「{self.quote}」"
         if lang == "en" and self.gloss:
@@ -461,13 +463,14 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
               {"init": "he", "activation": "relu"},
               ("Use a non-saturating activation (ReLU) with He initialisation.",
                "A saturating activation such as sigmoid squeezes outputs into 0–1, so the gradient"
-               " shrinks on its way back and the early layers barely change (001 §一.3). Document"
-               " 000 gives the fix as one item: Xavier/He initialisation with a non-saturating"
+               " shrinks on its way back and the early layers barely change (\"Lessons from"
+               " deep-learning practice\", §一.3). \"On a method for applying deep neural networks in"
+               " practice\" gives the fix as one item: Xavier/He initialisation with a non-saturating"
                " activation (ReLU, Leaky ReLU, ELU); He is designed for ReLU, so the re-run changes"
                " both together."),
               ("改用不饱和的激活函数（ReLU），并配合 He 初始化。",
-               "sigmoid 之类的饱和激活函数把输出限定在 0~1 之间，梯度反向传导时越来越小，网络前面的参数几乎不变（001 §一.3）。"
-               "文档 000 把二者作为同一条方法：Xavier/He 等初始化方法配合 ReLU、Leaky ReLU、ELU 等非饱和激活函数；"
+               "sigmoid 之类的饱和激活函数把输出限定在 0~1 之间，梯度反向传导时越来越小，网络前面的参数几乎不变（《深度学习实践经验总结》§一.3）。"
+               "《关于深度神经网络的实际应用方法论》把二者作为同一条方法：Xavier/He 等初始化方法配合 ReLU、Leaky ReLU、ELU 等非饱和激活函数；"
                "He 初始化正是为 ReLU 设计的，所以重跑时两项一起改。")),
         _batch_norm(
             "vanishing_gradient", (C000_BN, C004_BN),

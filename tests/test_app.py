@@ -319,9 +319,12 @@ def test_guide_page_in_both_languages():
     assert at.code[0].value == OWN_LOOP_EXAMPLE.rstrip()  # how to instrument one's own loop, first code shown
     from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE
     assert [c.value for c in at.code[1:3]] == [LIGHTNING_EXAMPLE.rstrip(), HUGGINGFACE_EXAMPLE.rstrip()]
+    from diagnostics.documents import DOCUMENTS
+    assert all(doc.name("en") in page for doc in DOCUMENTS)  # the five sources, by title
+    assert ".txt" not in page  # never a hashed file name
     at.radio(key="lang").set_value("zh")
     ok(at.run())
-    assert "诊断顺序" in texts(at)
+    assert "诊断顺序" in texts(at) and "《深度学习实践经验总结》" in texts(at)
 
 
 @needs_samples

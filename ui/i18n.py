@@ -159,6 +159,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "guide_meaning": {"en": "what it is", "zh": "含义"},
     "guide_tips": {"en": "General advice", "zh": "通用建议"},
+    "guide_sources": {"en": "The source documents", "zh": "出处文档"},
+    "guide_sources_text": {"en": "Every remedy and the order of diagnosis come from these five documents "
+                                 "(in Chinese); each remedy names the document and section it rests on.",
+                           "zh": "每条建议和诊断顺序都出自以下五篇文档；每条建议都注明所依据的文档和章节。"},
     "pair_title": {"en": "Did the change help? Compare two of these runs",
                    "zh": "改动有用吗？比较其中两个运行"},
     "pair_before": {"en": "Before", "zh": "改动前"},

@@ -6,6 +6,7 @@ from itertools import groupby
 import pandas as pd
 import streamlit as st
 
+from diagnostics.documents import DOCUMENTS
 from diagnostics.remedies import (
     DIAGNOSIS_ORDER, STAGE, diagnosis_source, general_tips, rule_title, stage_name,
 )
@@ -53,6 +54,10 @@ def main() -> None:
     st.subheader(t("guide_tips", lang))
     for i, tip in enumerate(general_tips(lang), start=1):
         components.remedy(i, tip, lang)
+
+    st.subheader(t("guide_sources", lang))
+    st.markdown(t("guide_sources_text", lang))
+    st.markdown("\n".join(f"{i}. {doc.name(lang)}" for i, doc in enumerate(DOCUMENTS, start=1)))
 
 
 main()
