@@ -160,6 +160,39 @@ def test_bad_upload_shows_one_line_error_not_a_traceback(name, data):
     assert not at.get("plotly_chart")
 
 
+def test_an_upload_without_event_files_names_the_file():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("notes/readme.md", "no logs here")
+    at = upload(start(), "experiment-7.zip", buf.getvalue())
+    [message] = [e.value for e in at.error]
+    assert "`experiment-7.zip`" in message and "no TensorBoard event file" in message and "\n" not in message
+
+
+def test_each_source_says_what_to_do_when_nothing_is_picked(tmp_path, monkeypatch):
+    at = start()
+    at.radio(key="source").set_value("upload")
+    ok(at.run())  # nothing uploaded yet: the page asks for an upload
+    assert "Upload event files" in texts(at) and "Pick a sample run" not in texts(at)
+    monkeypatch.setenv(sources.RUNS_ENV, str(tmp_path))
+    from torch.utils.tensorboard import SummaryWriter
+
+    for name in ("older", "newer"):
+        with SummaryWriter(str(tmp_path / name)) as writer:
+            writer.add_scalar("train/loss", 1.0, 0)
+    os.utime(tmp_path / "older", (1e9, 1e9))
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    # the runs folder opens on its newest run
+    assert at.multiselect(key="pick_server").value == ["newer"] and "Health summary" in texts(at)
+    at.multiselect(key="pick_server").set_value([])
+    ok(at.run())
+    assert f"Pick one or more runs of `{tmp_path.name}`" in texts(at) and "Pick a sample run" not in texts(at)
+
+
 @needs_reallogs
 def test_zipped_keras_logdir_upload_is_diagnosed():
     at = upload(start(), "logs.zip", zip_dir(BIRD_LOGS))

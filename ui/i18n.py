@@ -54,14 +54,23 @@ LABELS: dict[str, dict[str, str]] = {
     "load_failed": {"en": "Could not read `{what}`: {msg}", "zh": "无法读取 `{what}`：{msg}"},
     "file_problem": {"en": "`{file}`: {msg}", "zh": "`{file}`：{msg}"},  # the reader's message says what happened
     "no_runs_in_upload": {
-        "en": "The upload holds no readable runs.",
-        "zh": "上传的内容中没有可读取的运行。",
+        "en": "{files}: holds no TensorBoard event file (a name containing `tfevents`), so there is no run to read.",
+        "zh": "{files}：其中没有 TensorBoard 事件文件（文件名含 `tfevents`），没有可读取的运行。",
     },
+    "and_more": {"en": "{shown} and {n} more", "zh": "{shown} 等 {n} 个文件"},
     "loading": {"en": "Reading event files…", "zh": "正在读取事件文件…"},
     "diagnosing": {"en": "Diagnosing…", "zh": "正在诊断…"},
     "empty_state": {
         "en": "👈 Pick a sample run on the left to see a diagnosis — or upload your own logs.",
         "zh": "👈 在左侧选择一个示例运行即可查看诊断 —— 也可以上传你自己的日志。",
+    },
+    "empty_state_server": {
+        "en": "👈 Pick one or more runs of `{root}` on the left to see their diagnosis.",
+        "zh": "👈 在左侧选择 `{root}` 中的一个或多个运行即可查看诊断。",
+    },
+    "empty_state_upload": {
+        "en": "👈 Upload event files, or a .zip / .tar.gz of a logdir, on the left to see their diagnosis.",
+        "zh": "👈 在左侧上传事件文件或日志目录的 .zip / .tar.gz，即可查看诊断。",
     },
     "try_example": {"en": "Show me an example (overfitting)", "zh": "看一个例子（过拟合）"},
     # run overview

@@ -34,6 +34,9 @@ class Picked:
     errors: list[str] = field(default_factory=list)  # one line each, shown as errors
     skipped: list[str] = field(default_factory=list)  # files the reader skipped, shown as warnings
     watch: tuple[Path, tuple[str, ...], str] | None = None  # (root, folders, state) to follow
+    source: str = "samples"  # where the runs come from: what the empty page tells the user to do
+    root: str = ""  # the folder listed, by name
+    choices: int = 0  # run folders listed there
 
 
 def show_example() -> None:
@@ -65,9 +68,13 @@ def sidebar(lang: str) -> Picked:
         source = st.radio(t("source", lang), SOURCES, key="source",
                           format_func=lambda s: t(f"src_{s}", lang))
         if source == "upload":
-            return _uploads(lang)
-        root = sources.SAMPLES_ROOT if source == "samples" else sources.runs_root()
-        return _folders(root, source, lang)
+            picked = _uploads(lang)
+        else:
+            root = sources.SAMPLES_ROOT if source == "samples" else sources.runs_root()
+            picked = _folders(root, source, lang)
+            picked.root = sources.shown(root.name)
+        picked.source = source
+        return picked
 
 
 def _run_key(content_key: str, run_name: str) -> str:
@@ -81,11 +88,14 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         st.info(t("no_samples" if source == "samples" else "no_server_runs", lang, root=root))
         picked_folders = []
     else:
+        if source == "server" and "pick_server" not in st.session_state:
+            # A runs folder opens on its newest run: most often the one just trained.
+            st.session_state["pick_server"] = [sources.newest(root, folders)]
         label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
         # Real names are the values; what is shown escapes bytes that are not UTF-8 (`sources.shown`).
         picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}", format_func=sources.shown)
                           if f in folders]
-    picked = Picked()
+    picked = Picked(choices=len(folders))
     # Taken once, before reading: the loader's cache key and the watcher's starting point (a
     # file that changes while we read makes the watcher redraw once more).
     prints = {folder: sources.fingerprint(sources.inside(root, folder)) for folder in picked_folders}
@@ -117,6 +127,12 @@ def _folder_label(folder: str, run_name: str, n_runs: int) -> str:
     return run_name if run_name.startswith((f"{folder}/", f"{folder}#")) else f"{folder}/{run_name}"
 
 
+def _named(files, lang: str, most: int = 3) -> str:
+    """The uploaded files by name, the first few: what an error is about."""
+    shown = ", ".join(f"`{f.name}`" for f in files[:most])
+    return shown if len(files) <= most else t("and_more", lang, shown=shown, n=len(files) - most)
+
+
 def _uploads(lang: str) -> Picked:
     # No `type=` filter: event file names end in hostnames, pids, ".v2" — anything.
     files = st.file_uploader(t("upload_label", lang), accept_multiple_files=True, key="upload",
@@ -131,7 +147,7 @@ def _uploads(lang: str) -> Picked:
         picked.errors.append(t("upload_failed", lang, msg=translate(loaded.error, lang)))
         return picked
     if not loaded.runs:
-        picked.errors.append(t("upload_failed", lang, msg=t("no_runs_in_upload", lang)))
+        picked.errors.append(t("upload_failed", lang, msg=t("no_runs_in_upload", lang, files=_named(files, lang))))
         return picked
     by_label = {run.run or f"upload {i + 1}": run for i, run in enumerate(loaded.runs)}
     # Keyed by the upload's hash: a new upload starts with all of its runs picked.

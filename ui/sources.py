@@ -71,6 +71,16 @@ def list_run_folders(root: Path) -> list[str]:
     return found
 
 
+def newest(root: Path, folders: list[str]) -> str:
+    """The folder of `folders` (names under `root`) changed most recently; the first on a tie."""
+    def changed(name: str) -> float:
+        try:
+            return os.stat(root / name, follow_symlinks=False).st_mtime
+        except OSError:
+            return 0.0
+    return max(folders, key=changed)
+
+
 def fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Sizes and mtimes of every file below `folder`: the cache key of a parsed folder."""
     return tuple(sorted((shown(rel), st.st_size, st.st_mtime_ns) for _, rel, st in _walk(folder, stat_files=True)))

@@ -52,9 +52,13 @@ def main() -> None:
     for message in picked.skipped:
         st.warning(message, icon="⚠️")
     if not picked.runs:
-        if not picked.errors:
+        if picked.errors:
+            return
+        if picked.source == "samples":
             st.info(t("empty_state", lang))
             st.button(t("try_example", lang), key="try_example", on_click=picker.show_example, type="primary")
+        elif picked.source == "upload" or picked.choices:  # an empty runs folder is said in the sidebar
+            st.info(t(f"empty_state_{picked.source}", lang, root=picked.root))
         return
     if len(picked.runs) == 1:
         show_run(picked.runs[0], lang)
