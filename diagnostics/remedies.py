@@ -61,7 +61,7 @@ STAGE_NAMES: dict[int, dict[str, str]] = {
     2: {"en": "The run cannot learn: it does not fit its training data",
         "zh": "学不好：连训练数据都拟合不好（train accuracy 不高）"},
     3: {"en": "The run does not generalise: test accuracy is low (overfitting)",
-        "zh": "泛化差：test accuracy 不高（过拟合）"},
+        "zh": "泛化差：测试准确率不高（过拟合）"},
 }
 
 # Where the order of diagnosis comes from.
@@ -76,7 +76,7 @@ _TITLES: dict[str, dict[str, str]] = {
                        "zh": "学习率太大：损失一直震荡"},
     "underfitting": {"en": "Underfitting: the model does not fit its training data",
                      "zh": "欠拟合：连训练数据都拟合不好"},
-    "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：test accuracy 不高"},
+    "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：模型泛化差"},
 }
 
 # The checks' names, for lists of what passed or could not be assessed: a title such as "The

@@ -15,6 +15,7 @@ from diagnostics.model import Evidence, Finding, Remedy, Report
 from diagnostics.remedies import display_title
 from diagnostics.rules.base import fmt
 from diagnostics.rundata import FileProblem, RunPart
+from diagnostics.statistic_names import statistic_name
 
 LABELS = {
     "run": {"en": "Run", "zh": "运行"},
@@ -62,7 +63,8 @@ def part_line(part: RunPart, lang: str) -> str:
 
 
 def evidence_line(e: Evidence, lang: str) -> str:
-    return (f"{e.tag} ({label('steps', lang)} {e.steps[0]}–{e.steps[1]}): {e.statistic} = "
+    return (f"{e.tag} ({label('steps', lang)} {e.steps[0]}–{e.steps[1]}): "
+            f"{statistic_name(e.statistic, lang)} = "
             f"{fmt(float(e.value))} ({label('threshold', lang)} {fmt(float(e.threshold))})")
 
 

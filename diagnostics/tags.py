@@ -387,6 +387,17 @@ def loss_kind(tag_names: Iterable[str], writer: str | None = None) -> str | None
     return None
 
 
+# A value per epoch: the mean of the epoch's batches (Keras `epoch_loss`, Lightning
+# `train_loss_epoch`), not one batch's loss -- its swings are the run's, not the batches'.
+_EPOCH_MEAN = re.compile(r"(?:^|.*/)epoch_\w+|.*_epoch", re.IGNORECASE)
+
+
+def is_epoch_mean(tag: str) -> bool:
+    """Whether an original tag's name says it holds one value per epoch (`epoch_loss`,
+    `train_loss_epoch`), i.e. an average over the epoch's batches."""
+    return bool(_EPOCH_MEAN.fullmatch(tag))
+
+
 def is_reconstruction(tag: str) -> bool:
     """A reconstruction loss (L1/L2/pixel) — the part of a GAN objective that measures fit."""
     return bool(_RECONSTRUCTION.search(tag.rpartition("/")[2] or tag))

@@ -174,3 +174,61 @@ def test_exploding_gradients_seen_only_by_the_first_of_few_points_still_fire():
     assert isinstance(f, Finding) and f.onset_step == 0 and "a single point" in f.message
     calm = SyntheticRun("sparse_calm").scalar("grad_norm/total", steps, [5.0, 3.0, 2.5, 2.0, 1.8])
     assert RULES["exploding_gradient"].run(calm.scalar("train/loss", steps, [2.3, 1.0, 0.5, 0.3, 0.2]).build()) is None
+
+
+def _keras_logdir(root: Path, train: list[float], val: list[float]) -> Path:
+    """A Keras-callback logdir (train/ + validation/, `epoch_loss` per epoch), real writer."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    for side, values in (("train", train), ("validation", val)):
+        with SummaryWriter(str(root / side)) as writer:
+            for epoch, value in enumerate(values):
+                writer.add_scalar("epoch_loss", value, epoch)
+    return root
+
+
+def test_a_few_epoch_means_that_swing_are_an_oscillation_a_smooth_few_are_not(tmp_path):
+    # Keras logs one mean per epoch: six of them (SGD lr 0.5 on batch 16, from the quality
+    # grid) are averages, not batch samples, so they are judged with the val curve.
+    from diagnostics.reader import load
+    from diagnostics.tags import is_epoch_mean
+
+    assert is_epoch_mean("epoch_loss") and is_epoch_mean("train_loss_epoch")
+    assert not is_epoch_mean("train/loss") and not is_epoch_mean("train/epoch")
+    swinging = load(_keras_logdir(tmp_path / "swing", [2.82, 3.29, 4.36, 4.69, 4.02, 3.07],
+                                  [3.71, 3.42, 4.87, 3.76, 3.62, 5.21])).runs[0]
+    f = RULES["lr_oscillation"].run(swinging)
+    assert isinstance(f, Finding) and [e.tag for e in f.evidence] == ["train/loss", "val/loss"]
+    smooth = load(_keras_logdir(tmp_path / "smooth", [1.9, 1.1, 0.8, 0.62, 0.55, 0.5],
+                                [1.5, 1.0, 0.82, 0.74, 0.7, 0.69])).runs[0]
+    assert RULES["lr_oscillation"].run(smooth) is None
+    # the same six values as batch samples (a per-step tag, no val curve) are too few to tell
+    samples = SyntheticRun("samples").scalar("train/loss", np.arange(6), swinging.scalar("train/loss").to_numpy())
+    too_few = RULES["lr_oscillation"].run(samples.build())
+    assert isinstance(too_few, NotAssessed) and "(6 < 20)" in too_few.reason
+
+
+def test_every_evidence_statistic_has_a_chinese_name():
+    from diagnostics.statistic_names import ZH, statistic_name
+
+    seen = set()
+    for rule in RULES.values():
+        for build in rule.examples.fires:
+            result = rule.run(build())
+            seen |= {e.statistic for e in result.evidence} if isinstance(result, Finding) else set()
+    assert seen and seen <= set(ZH), seen - set(ZH)
+    assert statistic_name("end / start level", "zh") == "末段水平 / 开始水平"
+    assert statistic_name("end / start level", "en") == "end / start level"
+
+
+def test_a_val_metric_wobbling_while_training_never_learned_is_no_overfitting():
+    # From the quality grid (vanish_d4 s8, Hugging Face names): train loss 2.31 -> 2.30 for the
+    # whole run, eval accuracy 0.067 -> 0.111 -> 0.089 around chance (10 classes).
+    ts, vs = np.arange(0, 240, 5), np.arange(23, 240, 23)
+    acc = [0.067, 0.08, 0.111, 0.111, 0.105, 0.095, 0.089, 0.089, 0.09, 0.089][:len(vs)]
+    stuck = (SyntheticRun("stuck").scalar("train/loss", ts, np.linspace(2.31, 2.30, len(ts)))
+             .scalar("val/acc", vs, acc))
+    assert RULES["overfitting"].run(stuck.build()) is None
+    learned = (SyntheticRun("learned").scalar("train/loss", ts, np.linspace(2.31, 0.4, len(ts)))
+               .scalar("val/acc", vs, np.array(acc) * 8))
+    assert isinstance(RULES["overfitting"].run(learned.build()), Finding)

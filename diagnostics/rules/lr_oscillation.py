@@ -35,7 +35,10 @@ the val-alone threshold; real runs with steady training stay <= 0.16) while the 
 is steady is reported too, as information at low confidence: instability seen only in
 validation. Train curves with fewer than `min_train_points`
 points (sparse logging) are left to the val curve: ten samples of a swinging batch loss are
-too few to tell. On our grid (dense logs) oscillating runs reach train >= 0.11 and val
+too few to tell on their own, but `min_train_points_with_val` of them may back a val curve
+(both must pass their agreeing thresholds). A train loss logged as epoch means (Keras `epoch_loss`, Lightning
+`train_loss_epoch`: `tags.is_epoch_mean`) averages its batches already: beside a val curve,
+`min_epoch_points` of each (a 6-epoch Keras run) are judged together. On our grid (dense logs) oscillating runs reach train >= 0.11 and val
 >= 0.060; healthy runs stay <= 0.082 (train, two moons) and <= 0.027 (val).
 """
 from __future__ import annotations
@@ -46,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import signals as sig
+from diagnostics import tags
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
 from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text, too_few,
@@ -77,6 +81,8 @@ class Thresholds:
     full_factor: float = 4.0  # bounce at full_factor × threshold gives confidence 1
     window: int = 5  # rolling-median window (points)
     min_train_points: int = 20  # sparser train logs hide batch-to-batch swings: val decides
+    min_train_points_with_val: int = 10  # ...alone; this many may back a val curve that agrees
+    min_epoch_points: int = 6  # ...but epoch means (Keras) are no samples: both curves need this
     min_val_points: int = 8
     max_train_points: int = 100  # denser train curves are block-averaged down to this
     settled: float = 0.02  # train end level / start below this: converged, not oscillating
@@ -87,12 +93,16 @@ class Thresholds:
 
 
 def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
-    train, val = _train_bounce(run, th, lang), _val_bounce(run, th)
+    per_epoch = _train_per_epoch(run)
+    val = _val_bounce(run, th, per_epoch)
+    train = _train_bounce(run, th, lang, th.min_epoch_points if per_epoch else
+                          th.min_train_points if val is None else th.min_train_points_with_val)
     if train is None and val is None:
         n = {t: len(sig.finite(s)) for t in ("train/loss", "val/loss")
              if (s := run.scalar(t)) is not None}
         tag = max(n, key=n.get)
-        need = th.min_train_points if tag == "train/loss" else th.min_val_points
+        need = th.min_epoch_points if per_epoch else th.min_train_points if tag == "train/loss" \
+            else th.min_val_points
         return too_few(ID, tag, n[tag], need, TO_LOG, lang)
     if isinstance(train, NotAssessed):
         if val is None:
@@ -164,7 +174,9 @@ def _val_settles(run: RunData, th: Thresholds) -> bool:
     minimum, and within `unsettled_share` of the way back from the minimum to the start (a val
     loss that never improved, bouncing 25-38 around 30, has not settled anywhere)."""
     val = sig.finite(run.scalar("val/loss"))
-    low, start = float(val.min()), float(val.iloc[:3].max())
+    # the start: the first three evaluations (robust to one odd first eval), fewer on a short
+    # curve, where three would already be half the run (6 epochs: its spikes, not its start)
+    low, start = float(val.min()), float(val.iloc[:max(1, min(3, len(val) // 4))].max())
     middle = float(np.median(val.iloc[len(val) // 2:]))
     near_best = middle < th.unsettled * low
     kept = start > low and (middle - low) / (start - low) < th.unsettled_share
@@ -190,10 +202,11 @@ def _onset(deviation: pd.Series, threshold: float) -> int:
     return int(deviation.index[start + hits[0]] if len(hits) else deviation.index[len(values) // 2])
 
 
-def _train_bounce(run: RunData, th: Thresholds, lang: str) -> pd.Series | NotAssessed | None:
+def _train_bounce(run: RunData, th: Thresholds, lang: str,
+                  need: int) -> pd.Series | NotAssessed | None:
     train = run.scalar("train/loss")
     train = sig.finite(train) if train is not None else ()
-    if len(train) < th.min_train_points:
+    if len(train) < need:
         return None
     unusable = unusable_loss(ID, "train/loss", train, lang)  # the unit is the first value
     if unusable:
@@ -205,10 +218,18 @@ def _train_bounce(run: RunData, th: Thresholds, lang: str) -> pd.Series | NotAss
     return _trend_edges_dropped(residual.abs(), train, th.window)
 
 
-def _val_bounce(run: RunData, th: Thresholds) -> pd.Series | None:
+def _train_per_epoch(run: RunData) -> bool:
+    """The train loss is logged as epoch means (every original of it says so)."""
+    originals = run.originals_for("train/loss")
+    return bool(originals) and all(tags.is_epoch_mean(o) for o in originals)
+
+
+def _val_bounce(run: RunData, th: Thresholds, per_epoch: bool) -> pd.Series | None:
+    """A short val curve serves only beside epoch-mean train losses: two curves of averages
+    that agree; against a dense train curve it would veto on too few evaluations."""
     val = run.scalar("val/loss")
     val = sig.finite(val) if val is not None else ()
-    if len(val) < th.min_val_points or not (val > 0).all():
+    if len(val) < (th.min_epoch_points if per_epoch else th.min_val_points) or not (val > 0).all():
         return None
     residual = np.log(val) - np.log(sig.smooth(val, th.window))
     return _trend_edges_dropped(residual.abs(), val, th.window)

@@ -39,7 +39,9 @@ overfitting; training is judged up to its breakdown):
    `metric_min_drop` of the best value itself, with `min_points_after` points after the
    best and a loss above `min_rise_over_noise` times the metric's jitter, after a real gain
    (`metric_min_gain` of the metric's size: a chance-level accuracy wobbling 0.089 -> 0.111 ->
-   0.089 gained nothing to lose). Validation accuracy that fell while the val loss held is no
+   0.089 gained nothing to lose), in a run whose train loss learned (ended below
+   `metric_train_learned` of its start: one stuck at 2.30 from the first step has no fit to
+   lose). Validation accuracy that fell while the val loss held is no
    evidence: the loss measures the same predictions more finely. Early stopping contains it
    as it does the loss (below). Detectors and
    classifiers often log validation only as a metric (YOLO mAP 0.79 -> 0.63; val accuracy
@@ -133,6 +135,7 @@ class Thresholds:
     metric_drop_share: float = 0.15  # metric lost from its best / gained from start to best
     metric_min_drop: float = 0.03  # ... and at least this share of the best value itself
     metric_min_gain: float = 0.3  # gained from start to best, as a share of the metric's size
+    metric_train_learned: float = 0.9  # ...and the train loss ended below this x its start
     disagree_factor: float = 0.5  # confidence factor: val loss rose, the metric improved
     loss_disagrees_factor: float = 0.8  # the metric fell, the val loss did not rise: the
     # metric is what the run is judged by (a detector's summed loss is a proxy), so milder
@@ -261,6 +264,8 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
     train = _train_side(run, onset)
     if train is None or not train.improved or _stopped_early(run, oriented, higher_better=True):
         return None
+    if not train.higher_better and train.end > th.metric_train_learned * train.start_loss:
+        return None  # training never learned: a val metric wobbling at chance is no overfitting
     confidence = sig.confidence(drop / gain, th.metric_drop_share, 0.5)
     note = ""
     if val is not None and len(val) >= th.min_val_points and val.index[-1] >= onset:
