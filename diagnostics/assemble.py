@@ -128,13 +128,13 @@ def _frames(name: str, parsed: list[tuple[File, FileEvents]]) -> tuple[pd.DataFr
         if fe.steps.size:
             remap = np.asarray([scalar_index.setdefault(f.side + t, len(scalar_index)) for t in fe.scalar_tags],
                                np.int32)
-            cols["id"].append(remap[fe.scalar_ids])
+            cols["id"].append(_recode(remap, fe.scalar_ids))
             cols["step"].append(fe.steps)
             cols["value"].append(fe.values)
             cols["wall_time"].append(fe.wall_times)
         if fe.hist and fe.hist["id"].size:
             remap = np.asarray([hist_index.setdefault(f.side + t, len(hist_index)) for t in fe.hist_tags], np.int32)
-            hcols["id"].append(remap[fe.hist["id"]])
+            hcols["id"].append(_recode(remap, fe.hist["id"]))
             for k in ("step", "wall_time", "left", "right", "count"):
                 hcols[k].append(fe.hist[k])
     scalars = _frame(name, scalar_index, cols, empty_scalars)
@@ -152,7 +152,7 @@ def _categories(names: tuple[str, ...]) -> pd.CategoricalDtype:
 def _frame(name: str, index: dict[str, int], cols: dict[str, list[np.ndarray]], empty) -> pd.DataFrame:
     if not cols["id"]:
         return empty()
-    ids = np.concatenate(cols.pop("id"))
+    ids = _join(cols.pop("id"))
     # Categorical columns: the codes we already have plus one copy of each name. A string per
     # row made the pickle that st.cache_data stores 1.4x larger (50 MB logdir of
     # benchmarks/make_big_log.py: 43.8 -> 31.4 MB) and `tag == name` filters slower.
@@ -160,5 +160,16 @@ def _frame(name: str, index: dict[str, int], cols: dict[str, list[np.ndarray]], 
         "run": pd.Categorical.from_codes(np.zeros(ids.size, np.int8), dtype=_categories((name,))),
         "tag": pd.Categorical.from_codes(ids, dtype=_categories(tuple(index))),
     }
-    data.update({k: np.concatenate(v) for k, v in cols.items()})  # already in the columns' order
+    data.update({k: _join(v) for k, v in cols.items()})  # already in the columns' order
     return pd.DataFrame(data, copy=False)
+
+
+# One file's columns go into the frame as they are (frames are read-only), not copied: for 25 M
+# histogram rows a copy was 1 GB more at the peak and a second of page faults.
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _recode(remap: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """A file's tag ids as the run's; kept as they are when they are the same."""
+    return ids if np.array_equal(remap, np.arange(remap.size)) else remap[ids]

@@ -26,13 +26,8 @@ that go back within a run (a resume that re-logs) are kept as rows (`RunData.sca
 the last write).
 
 Damage and the live-file rule: a bad file is reported in `errors` and skipped; the good ones
-still load. A file cut short (its last record incomplete) keeps its intact prefix and is
-reported as truncated -- unless it is the newest file of its folder, was modified within
-`Limits.live_seconds` (default 120 s), and its last intact event was written within
-`Limits.live_gap_seconds` of that modification: then a writer is taken to be still at it (a live
-training run) and the incomplete tail is ignored quietly. The wall-time check is what tells a
-live file from an old truncated one that was just copied or unpacked (fresh mtime, old
-events). Uploads are never live.
+still load; a file cut short keeps its intact prefix (`run_folder.py` says when a cut is taken to
+be a writer still at it). Uploads are never live.
 
 Hostile input: finding files is `discover.py` (a bounded walk: only regular files, each file
 once, undecodable names escaped, unlistable folders reported); bytes are `framing.py` and
@@ -40,12 +35,9 @@ once, undecodable names escaped, unlistable folders reported); bytes are `framin
 building runs is `assemble.py`. Whatever a file or folder holds, the answer is runs plus
 one-line problems, or one ReaderError for the whole input -- never another exception.
 
-Cache: each run folder's result (its runs) is kept in an in-process LRU keyed by (path, size,
-mtime) of every file in it (plus config.json, the overrides and the live state), one version per folder,
-so re-opening an unchanged logdir costs only the `stat` calls. A file that may be live is
-decoded once and then only in the bytes appended since (`live.py`), so following a
-large run while it trains stays cheap. Cached frames are shared: treat them as
-read-only. `clear_cache()` empties it. Uploads are not cached.
+Cache: a run folder is read again only when its files (path, size, mtime), its config.json,
+the overrides or the live state changed (`run_folder.py`, `reader_cache.py`), so re-opening an
+unchanged logdir costs only the `stat` calls. `clear_cache()` empties it. Uploads are not cached.
 """
 from __future__ import annotations
 
@@ -53,17 +45,14 @@ import os
 import re
 import stat
 import tempfile
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from diagnostics import archives, assemble, discover, live, tags
+from diagnostics import archives, discover, live, run_folder, tags
 from diagnostics.assemble import File as _File
-from diagnostics.files import NotRegular, kind, open_regular, shown
-from diagnostics.records import FileEvents, ReaderError, decode
+from diagnostics.files import kind, shown
+from diagnostics.records import ReaderError
 from diagnostics.rundata import FileProblem, RunData
 
 __all__ = ["Limits", "LoadResult", "ReaderError", "load", "load_uploads", "clear_cache"]
@@ -88,18 +77,11 @@ class LoadResult:
 
 
 _STAMP = re.compile(r"tfevents\.(\d+)")
-_CACHE_MAX_ROWS = 20_000_000
-_cache: OrderedDict[tuple, tuple[list[RunData], list[FileProblem]]] = OrderedDict()
-_cache_rows: dict[tuple, int] = {}
-_cache_folders: dict[tuple, tuple] = {}  # (name, folder, overrides) -> its one key in _cache
-_cache_lock = threading.Lock()
+_cache = run_folder.CACHE  # benchmarks/follow_memory.py counts the versions held
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-        _cache_rows.clear()
-        _cache_folders.clear()
+    run_folder.CACHE.clear()
     live.clear()
 
 
@@ -206,7 +188,9 @@ def _load_tree(root: Path, root_name: str, overrides, limits: Limits, *, live: b
 
 
 def _rel(folder: Path, root: Path) -> str:
-    return shown(folder.relative_to(root).as_posix())
+    """`folder` (the root or inside it) as shown relative to `root`: "a/b", or "."."""
+    inner = os.fspath(folder)[len(os.fspath(root)):].lstrip(os.sep)  # not Path.relative_to: slow per folder
+    return shown(inner.replace(os.sep, "/")) if inner else "."
 
 
 def _run_of(folder: Path, root: Path, folders: Mapping[Path, list[str]],
@@ -240,9 +224,9 @@ def _collect(groups, names, problems, overrides, limits, live, cache, root=None)
     result = LoadResult(errors=list(problems))
     numbered = _numbered({name for name, _ in names.values()})
     for run_dir in sorted(groups, key=lambda d: (d != root, names[d][0])):  # the root's own run first
-        files = sorted(groups[run_dir], key=_order)
+        files = sorted(groups[run_dir], key=_order) if len(groups[run_dir]) > 1 else groups[run_dir]
         named = (*names[run_dir], _part_separator(names[run_dir][0], numbered))
-        runs, errs = _read_folder(named, run_dir, files, overrides, limits, live, cache)
+        runs, errs = run_folder.read(named, run_dir, files, overrides, limits, live, cache)
         result.errors.extend(errs)
         result.runs.extend(runs)
     result.errors.sort(key=lambda p: p.file)
@@ -261,105 +245,3 @@ def _part_separator(name: str, numbered: set[str]) -> str:
     while name + sep in numbered:
         sep += "#"
     return sep
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-        return st.st_size, st.st_mtime_ns
-    except OSError:
-        return -1, -1
-
-
-def _read_folder(names, run_dir, files, overrides, limits, live, cache):
-    """The runs of one run folder (most often one) and its file problems, cached."""
-    stats = [_stat(f.path) for f in files]
-    now = time.time_ns()
-    newest = {f.path.parent: i for i, f in enumerate(files)}  # the last file of each folder
-    is_live = tuple(
-        live and newest[f.path.parent] == i and now - st[1] < limits.live_seconds * 1e9
-        for i, (f, st) in enumerate(zip(files, stats))
-    )
-    key = (names, str(run_dir), tuple((str(f.path), f.shown, f.side) for f in files), tuple(stats),
-           is_live, _stat(run_dir / "config.json"), tuple(sorted((overrides or {}).items())))
-    if cache:
-        with _cache_lock:
-            if key in _cache:
-                _cache.move_to_end(key)
-                return _cache[key]
-    parsed, errors = _read_files(files, stats, is_live, limits, cache)
-    value = (assemble.runs(names, run_dir, parsed, errors, overrides) if parsed else [], errors)
-    if cache:
-        _remember(key, value)
-    return value
-
-
-def _remember(key: tuple, value: tuple[list[RunData], list[FileProblem]]) -> None:
-    folder = (key[0], key[1], key[-1])  # name, folder, overrides
-    with _cache_lock:
-        # One version per run folder: a run still training changes every few seconds, and
-        # the versions it leaves behind would otherwise fill the cache with dead copies.
-        old_key = _cache_folders.pop(folder, None)
-        if old_key in _cache:
-            del _cache[old_key]
-            del _cache_rows[old_key]
-        _cache_folders[folder] = key
-        _cache[key] = value
-        _cache_rows[key] = sum(len(r.scalars) + len(r.histograms) for r in value[0])
-        total = sum(_cache_rows.values())
-        while len(_cache) > 1 and (total > _CACHE_MAX_ROWS or len(_cache) > 256):
-            old_key, _ = _cache.popitem(last=False)
-            total -= _cache_rows.pop(old_key)
-            _cache_folders.pop((old_key[0], old_key[1], old_key[-1]), None)
-
-
-def _read_files(files, stats, is_live, limits, cache):
-    """([(file, events)] of the files read, each with its tag prefix settled; the problems of
-    every file)."""
-    parsed: list[tuple[_File, FileEvents]] = []
-    errors: list[FileProblem] = []
-    for f, (size, mtime_ns), is_live_file in zip(files, stats, is_live):
-        fe, notes = _read_file(f, size, is_live_file and mtime_ns, limits, incremental=cache and is_live_file)
-        errors.extend(FileProblem(f.shown, n) for n in notes)
-        if fe is not None:
-            side = f.side or ("eval/" if any(t.startswith(tags.EVAL_FILE_MARKERS) for t in fe.scalar_tags) else "")
-            parsed.append((_File(f.path, f.shown, side), fe))
-    return parsed, errors
-
-
-def _read_file(f: _File, size: int, live_mtime_ns: int, limits: Limits, *,
-               incremental: bool = False) -> tuple[FileEvents | None, list[str]]:
-    """(events or None when the file is skipped, problems). `live_mtime_ns`: the mtime of a
-    file that may still be written (recent, newest of its folder), else 0. `incremental`:
-    decode only what was appended since the last read of this file (`live.grown`)."""
-    if f.path.name.endswith(".profile-empty"):
-        return None, ["profiler marker (*.profile-empty): holds no training data, skipped"]
-    try:
-        fe = live.grown(f.path, f.shown, size) if incremental else None
-        if fe is None:
-            with open_regular(f.path) as fh:
-                data = fh.read(max(size, 0))  # only what was stat'ed: a live file may grow meanwhile
-            fe = decode(data, f.shown)
-        if incremental:
-            live.remember(f.path, size, fe)
-    except ReaderError as err:
-        return None, [err.problem]
-    except NotRegular as err:
-        return None, [f"not a regular file ({err.kind}): not read"]
-    except OSError as err:
-        return None, [f"cannot read: {err.strerror or type(err).__name__}"]
-    notes = list(fe.problems)
-    # NaN (no wall time to judge by) compares False: such a file is not taken to be live
-    is_live = bool(live_mtime_ns) and live_mtime_ns / 1e9 - fe.last_wall_time < limits.live_gap_seconds
-    if fe.tail and not is_live:
-        notes.append(f"truncated: the last {fe.tail} bytes are an incomplete record "
-                     f"(read the {fe.events} complete events before it)")
-    if fe.events == 0:
-        if fe.tail and not is_live:
-            return None, notes
-        what = "only the file header (file_version), no events" if fe.has_header else "no events"
-        return None, notes + [f"empty: {what}" + (" yet (still being written)" if is_live else "")]
-    if not fe.has_header and not fe.problems:
-        notes.append(f"no file_version header: the file's beginning may be missing "
-                     f"(first step {fe.first_step}); read what is there")
-    return fe, notes

@@ -4,13 +4,15 @@ The byte format lives in `framing.py` (TFRecord framing, CRCs) and `summaries.py
 protobufs -> rows); this module runs them over one file batch by batch and keeps the columns.
 
 Speed (see benchmarks/reader_speed.py): records laid out exactly as `SummaryWriter.add_scalar`
-writes them (wall_time, step, one simple_value) are decoded all at once in numpy; every other
-record goes through the compiled protobuf (`event_pb2`). Both paths keep every event; rows come
-out in file order.
+writes them (wall_time, step, one simple_value) or as TF2/Keras write a scalar tensor
+(`tensor_scalars.py`) are decoded all at once in numpy; every other record goes through the
+compiled protobuf (`event_pb2`). Both paths keep every event; rows come out in file order.
 
 Memory: the framer hands out at most `framing.BATCH` records at a time and each batch's rows
 are packed into numpy columns before the next is read, so working memory is one batch whatever
 the file holds; what stays is the file's bytes and its rows (see benchmarks/hostile_reader.py).
+Histograms the bulk decoder read are the exception: their rows are written once the file's end
+is reached, at their final size (`histogram_columns.py`); until then 80 bytes per histogram.
 
 Damage: a record whose data CRC fails is skipped; a length whose CRC fails makes the reader
 search forward for the next intact record (both CRCs must match, so a false hit is ~2**-64);
@@ -27,7 +29,10 @@ import numpy as np
 
 from diagnostics.errors import ReaderError
 from diagnostics.framing import Framer
-from diagnostics.summaries import Slow, fast_scalars, intern_tags, tensor_array
+from diagnostics.histogram_columns import HistColumns
+from diagnostics.histograms_decode import fast_histograms
+from diagnostics.summaries import Slow, tensor_array
+from diagnostics.tensor_scalars import Bulk
 
 __all__ = ["FileEvents", "ReaderError", "decode", "extend", "tensor_array"]
 
@@ -43,6 +48,7 @@ class FileEvents:
     wall_times: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     hist_tags: tuple[str, ...] = ()
     hist: dict[str, np.ndarray] = field(default_factory=dict)  # id, step, wall_time, left, right, count
+    hist_heads: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # each histogram's first row
     plugins: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()  # Event oneof kinds seen: summary, graph_def, ...
     source_writer: str = ""
@@ -57,18 +63,14 @@ class FileEvents:
     problems: tuple[str, ...] = ()  # damage that was skipped over
 
 
-_HIST_KEYS = ("step", "wall_time", "left", "right", "count")
-
-
 class _Columns:
     """The rows of one file, packed batch by batch."""
 
     def __init__(self, tag_plugins: dict[str, str] | None) -> None:
         self.slow = Slow(tag_plugins)
         self.tags: dict[str, int] = {}
-        self.hist_tags: dict[str, int] = {}
         self.cols: dict[str, list[np.ndarray]] = {k: [] for k in ("id", "step", "value", "wall")}
-        self.hcols: dict[str, list[np.ndarray]] = {k: [] for k in ("id", *_HIST_KEYS)}
+        self.hists = HistColumns()
         self.records = self.empty = 0
         self.fast_first: tuple[int, int] | None = None
         self.fast_any = False
@@ -76,23 +78,26 @@ class _Columns:
 
     def add(self, buf: bytes, arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> None:
         base = self.records
-        ok, tstart, tlen, steps, values, walls = fast_scalars(arr, starts, lens)
-        names, ids, named = intern_tags(arr, tstart, tlen)
-        where = np.flatnonzero(ok)
-        fast_rec = where[named]
-        ok[where[~named]] = False
-        remap = np.asarray([self.tags.setdefault(t, len(self.tags)) for t in names], np.int32)
-        ids = remap[ids[named]] if names else np.zeros(0, np.int32)
-        steps, values, walls = steps[named], values[named], walls[named]
-        if fast_rec.size and self.fast_first is None:
-            self.fast_first = (base + int(fast_rec[0]), int(steps[0]))
-        self.fast_any |= bool(fast_rec.size)
+        bulk = Bulk(arr, starts, lens, base)  # add_scalar's simple values and TF2 tensor scalars
+        ok = bulk.taken
+        if bulk.first:
+            self.fast_first = min(self.fast_first or bulk.first, bulk.first)
+        self.fast_any |= bulk.first is not None
         empty = lens == 0  # no Event at all: counted, not decoded
         self.empty += int(empty.sum())
         slow = self.slow
-        for rec in np.flatnonzero(~ok & ~empty).tolist():
+        fast_hists = fast_histograms(arr, starts, lens, ~ok & ~empty)  # torch's add_histogram records
+        if fast_hists.recs.size:
+            fast_hists.note(slow)
+            first = (base + int(fast_hists.recs[0]), int(fast_hists.step[0]))
+            self.fast_first = min(self.fast_first or first, first)
+        rest = np.flatnonzero(~ok & ~empty & ~fast_hists.mask)
+        for rec in bulk.slow_order(slow, rest):
             s = int(starts[rec])
             slow.add(base + rec, buf[s : s + int(lens[rec])])
+        fast_rec, names, ids, steps, values, walls = bulk.rows()
+        remap = np.asarray([self.tags.setdefault(t, len(self.tags)) for t in names], np.int32)
+        ids = remap[ids] if names else np.zeros(0, np.int32)
         rows = slow.take_scalars()
         if rows:
             rec, tags, st, va, wa = zip(*rows)
@@ -105,32 +110,13 @@ class _Columns:
         for key, col in (("id", ids), ("step", steps), ("value", values), ("wall", walls)):
             if col.size:
                 self.cols[key].append(col)
-        self._add_hists(slow.take_hists())
+        self.hists.add(fast_hists, slow.take_hists(), base)
         self.records += starts.size
         self.last_start = int(starts[-1])
-
-    def _add_hists(self, hists: list[tuple[str, int, float, np.ndarray]]) -> None:
-        if not hists:
-            return
-        sizes = np.asarray([h[3].shape[0] for h in hists])
-        rows = np.concatenate([h[3] for h in hists]) if sizes.sum() else np.zeros((0, 3))
-        tid = np.asarray([self.hist_tags.setdefault(h[0], len(self.hist_tags)) for h in hists], np.int32)
-        h = self.hcols
-        h["id"].append(np.repeat(tid, sizes))
-        h["step"].append(np.repeat(np.asarray([x[1] for x in hists], np.int64), sizes))
-        h["wall_time"].append(np.repeat(np.asarray([x[2] for x in hists], np.float64), sizes))
-        for k, key in enumerate(("left", "right", "count")):
-            h[key].append(rows[:, k].copy())
 
     def column(self, key: str, dtype) -> np.ndarray:
         parts = self.cols[key]
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
-    def hist(self) -> dict[str, Any]:
-        if not self.hist_tags:
-            return {}
-        return {"hist_tags": tuple(self.hist_tags),
-                "hist": {k: np.concatenate(v) for k, v in self.hcols.items()}}
 
 
 def decode(buf: bytes, name: str, tag_plugins: dict[str, str] | None = None) -> FileEvents:
@@ -153,7 +139,7 @@ def decode(buf: bytes, name: str, tag_plugins: dict[str, str] | None = None) -> 
         steps=steps,
         values=cols.column("value", np.float64),
         wall_times=cols.column("wall", np.float64),
-        **cols.hist(),
+        **cols.hists.result(),
         plugins=frozenset(slow.plugins | ({"scalars"} if steps.size else set())),
         kinds=frozenset(slow.kinds | ({"summary"} if cols.fast_any else set())),
         source_writer=slow.source,
@@ -185,10 +171,11 @@ def extend(prev: FileEvents, appended: bytes, name: str) -> FileEvents | None:
     remap = np.asarray([tags.setdefault(t, len(tags)) for t in new.scalar_tags], np.int32)
     hist_tags = {t: i for i, t in enumerate(prev.hist_tags)}
     hist_remap = np.asarray([hist_tags.setdefault(t, len(hist_tags)) for t in new.hist_tags], np.int32)
-    hist = prev.hist
+    hist, heads = prev.hist, prev.hist_heads
     if new.hist and new.hist["id"].size:
         added = {**new.hist, "id": hist_remap[new.hist["id"]]}
         hist = {k: np.concatenate([prev.hist[k], added[k]]) if prev.hist else added[k] for k in added}
+        heads = np.concatenate([heads, new.hist_heads + (prev.hist["id"].size if prev.hist else 0)])
     return FileEvents(
         scalar_tags=tuple(tags),
         scalar_ids=np.concatenate([prev.scalar_ids, remap[new.scalar_ids]]),
@@ -197,6 +184,7 @@ def extend(prev: FileEvents, appended: bytes, name: str) -> FileEvents | None:
         wall_times=np.concatenate([prev.wall_times, new.wall_times]),
         hist_tags=tuple(hist_tags),
         hist=hist,
+        hist_heads=heads,
         plugins=prev.plugins | new.plugins,
         kinds=prev.kinds | new.kinds,
         source_writer=prev.source_writer or new.source_writer,

@@ -65,7 +65,7 @@ def session_of(fe: FileEvents, side: str = "") -> Session:
     tags = _spans(fe.scalar_tags, fe.scalar_ids, fe.steps, side)
     walls = [fe.wall_times]
     if fe.hist and fe.hist["id"].size:
-        ids, steps, wall = _one_row_per_histogram(fe.hist)
+        ids, steps, wall = _one_row_per_histogram(fe)
         tags.update(_spans(fe.hist_tags, ids, steps, _HISTOGRAM + side))
         walls.append(wall)
     wall = np.concatenate(walls)
@@ -86,9 +86,13 @@ def _spans(names: tuple[str, ...], ids: np.ndarray, steps: np.ndarray,
     return {prefix + names[k]: (int(first[k]), int(last[k]), int(points[k])) for k in np.flatnonzero(points)}
 
 
-def _one_row_per_histogram(hist: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Histogram rows are buckets, a histogram's buckets in a row: keep its first bucket."""
-    ids, steps, wall = hist["id"], hist["step"], hist["wall_time"]
+def _one_row_per_histogram(fe: FileEvents) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Histogram rows are buckets, a histogram's buckets in a row: keep its first bucket. Looked
+    at per histogram (`hist_heads`), not per row: 400 k histograms rather than 25 M rows. Two
+    histograms in a row with the same tag, step and wall time count once, as rows would."""
+    ids, steps, wall = (fe.hist[k][fe.hist_heads] for k in ("id", "step", "wall_time"))
+    if np.isnan(wall).any():  # NaN != NaN: every such row counted, as a scan of the rows has it
+        ids, steps, wall = fe.hist["id"], fe.hist["step"], fe.hist["wall_time"]
     starts = np.ones(ids.size, bool)
     starts[1:] = (ids[1:] != ids[:-1]) | (steps[1:] != steps[:-1]) | (wall[1:] != wall[:-1])
     return ids[starts], steps[starts], wall[starts]

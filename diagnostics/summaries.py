@@ -183,10 +183,11 @@ class Slow:
 
     def __init__(self, tag_plugins: dict[str, str] | None = None) -> None:
         self.scalars: list[tuple[int, str, int, float, float]] = []  # rec, tag, step, value, wall
-        self.hists: list[tuple[str, int, float, np.ndarray]] = []
+        self.hists: list[tuple[int, str, int, float, np.ndarray]] = []  # rec, tag, step, wall, rows
         self.plugins: set[str] = set()
         self.kinds: set[str] = set()
         self.tag_plugin: dict[str, str] = dict(tag_plugins or {})  # TF2 writes a tag's metadata once
+        self.named_at: dict[str, int] = {}  # the record that named a tag's plugin (not for tag_plugins given)
         self.source = ""
         self.headers = 0
         self.first: tuple[int, int] | None = None  # (record, step) of the first real event
@@ -226,14 +227,14 @@ class Slow:
         which = v.WhichOneof("value")
         plugin = v.metadata.plugin_data.plugin_name
         if plugin:
-            self.tag_plugin.setdefault(v.tag, plugin)
+            self.name(v.tag, plugin, rec)
         else:
             plugin = self.tag_plugin.get(v.tag, "")
         if which == "simple_value":
             self.scalars.append((rec, v.tag, step, v.simple_value, wall))
         elif which == "histo":
             self.plugins.add("histograms")
-            self.hists.append((v.tag, step, wall, histo_rows(v.histo)))
+            self.hists.append((rec, v.tag, step, wall, histo_rows(v.histo)))
         elif which == "tensor" and plugin in ("scalars", "histograms"):
             arr, filled = tensor_array(v.tensor, self.fill_left if plugin == "histograms" else 1)
             if arr is None:
@@ -242,7 +243,7 @@ class Slow:
             if plugin == "scalars" and arr.size == 1:
                 self.scalars.append((rec, v.tag, step, float(arr.ravel()[0]), wall))
             elif plugin == "histograms" and arr.ndim == 2 and arr.shape[1] == 3:
-                self.hists.append((v.tag, step, wall, arr))
+                self.hists.append((rec, v.tag, step, wall, arr))
         elif which in ("image", "audio"):
             plugin = plugin or {"image": "images", "audio": "audio"}[which]
         if plugin == "hparams" and self.hparams is None:
@@ -251,11 +252,17 @@ class Slow:
         if plugin:
             self.plugins.add(plugin)
 
+    def name(self, tag: str, plugin: str, rec: int) -> None:
+        """Record `tag`'s plugin, named in record `rec`: the first name a tag gets is its own."""
+        if tag not in self.tag_plugin:
+            self.tag_plugin[tag] = plugin
+            self.named_at[tag] = rec
+
     def take_scalars(self) -> list[tuple[int, str, int, float, float]]:
         rows, self.scalars = self.scalars, []
         return rows
 
-    def take_hists(self) -> list[tuple[str, int, float, np.ndarray]]:
+    def take_hists(self) -> list[tuple[int, str, int, float, np.ndarray]]:
         rows, self.hists = self.hists, []
         return rows
 

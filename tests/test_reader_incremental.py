@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diagnostics import reader, records
+from diagnostics import reader, records, run_folder
 from diagnostics.reader import load
 from tests.test_reader_writers import OLD, simple, tensor_histogram, tensor_scalar, write_events
 
@@ -55,7 +55,7 @@ def test_a_growing_file_read_in_pieces_equals_a_full_read(tmp_path, monkeypatch)
             decoded.append(len(buf))
         return real(buf, name, *rest)
 
-    monkeypatch.setattr(reader, "decode", counting)
+    monkeypatch.setattr(run_folder, "decode", counting)
     monkeypatch.setattr(records, "decode", counting)  # what `extend` calls for appended bytes
     cuts = sorted({*np.linspace(300, len(whole), 15).astype(int).tolist()})  # mid-record too
     done = 0
