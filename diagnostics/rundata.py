@@ -7,7 +7,7 @@ re-reading anything.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.tags import apply_overrides, default_losses, is_reconstruction, loss_kind
+from diagnostics.tagseries import TagSeries
 
 SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 HISTOGRAM_COLUMNS = ("run", "tag", "step", "wall_time", "left", "right", "count")
@@ -102,6 +103,9 @@ class RunData:
     # a writer logged only as components (tags.derived_losses). They sit in tag_map like any tag.
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     part: RunPart | None = None  # set when the folder held several runs: which one this is
+    # Per-tag series and row positions, built on first use (`tagseries`); carried by
+    # `dataclasses.replace` copies and used by them while their frames are the same objects.
+    tag_series: TagSeries | None = field(default=None, compare=False, repr=False)
 
     # ---- canonical access (what rules use) -------------------------------------------
     def originals_for(self, canonical: str) -> list[str]:
@@ -113,6 +117,20 @@ class RunData:
     def has(self, canonical: str) -> bool:
         return bool(self.originals_for(canonical))
 
+    def has_points(self, canonical: str) -> bool:
+        """Whether `scalar(canonical)` would give a non-empty series (without building it)."""
+        return any(self._has_points(o) for o in self.originals_for(canonical))
+
+    def has_layers(self, prefix: str) -> bool:
+        """Whether `layers(prefix)` would give any layer (without building the series)."""
+        return any(self.has_points(canon) for canon in self.canonical_tags()
+                   if _is_layer(canon, prefix))
+
+    def _has_points(self, tag: str) -> bool:
+        if self.derived.get(tag):
+            return len(self.original(tag)) > 0
+        return self._tables().rows(tag) > 0
+
     def scalar(self, canonical: str) -> pd.Series | None:
         """The step-indexed series for a canonical tag, or None when the run lacks it.
 
@@ -120,30 +138,28 @@ class RunData:
         run) the last write wins. When several original tags map to one canonical tag, the
         one with the most points is taken.
         """
-        series = [self.original(o) for o in self.originals_for(canonical)]
-        if not series:
+        originals = tuple(self.originals_for(canonical))
+        if not originals:
             return None
-        best = max(series, key=len)
-        return best.rename(canonical) if len(best) else None
+        key = ("scalar", canonical, tuple((o, tuple(self.derived.get(o) or ())) for o in originals))
+        best = self._tables().remembered(key, lambda: max(
+            (self.original(o) for o in originals), key=len).rename(canonical))
+        return best if len(best) else None
 
     def original(self, tag: str) -> pd.Series:
         """The step-indexed series of one original (or derived) tag; empty when it has none.
-        A derived tag is the sum of its parts at the steps where all of them were logged."""
-        parts = self.derived.get(tag)
+        A derived tag is the sum of its parts at the steps where all of them were logged.
+        The series is built once per run and shared: read it, do not modify it."""
+        parts = tuple(self.derived.get(tag) or ())
         if parts:
-            aligned = pd.concat([self.original(p) for p in parts], axis=1, join="inner")
-            total = aligned.sum(axis=1, min_count=len(parts)).rename(tag)
-            total.index.name = "step"
-            return total
-        frame = self.scalars[self.scalars["tag"] == tag]
-        frame = frame.sort_values("wall_time", kind="stable").drop_duplicates("step", keep="last")
-        series = pd.Series(
-            frame["value"].to_numpy(dtype=np.float64),
-            index=frame["step"].to_numpy(dtype=np.int64),
-            name=tag,
-        ).sort_index(kind="stable")
-        series.index.name = "step"
-        return series
+            return self._tables().remembered((tag, parts), lambda: self._sum_of(tag, parts))
+        return self._tables().series(tag)
+
+    def _sum_of(self, tag: str, parts: tuple[str, ...]) -> pd.Series:
+        aligned = pd.concat([self.original(p) for p in parts], axis=1, join="inner")
+        total = aligned.sum(axis=1, min_count=len(parts)).rename(tag)
+        total.index.name = "step"
+        return total
 
     def layers(self, prefix: str) -> dict[str, pd.Series]:
         """Per-layer series for a canonical family, e.g. prefix "grad_norm" -> {layer: series}.
@@ -152,21 +168,30 @@ class RunData:
         """
         out: dict[str, pd.Series] = {}
         for canon in sorted(self.canonical_tags()):
-            family, _, layer = canon.partition("/")
-            if family == prefix and layer and layer != "total":
+            if _is_layer(canon, prefix):
                 series = self.scalar(canon)
                 if series is not None and len(series):
-                    out[layer] = series
+                    out[canon.partition("/")[2]] = series
         return out
 
     def histogram_tags(self, canonical_prefix: str) -> list[str]:
         """Original histogram tags mapped into a canonical family (e.g. "act", "grad")."""
+        logged = self._tables().histogram_tags()
         return sorted(
             orig
             for orig, canon in self.tag_map.items()
-            if canon and canon.split("/", 1)[0] == canonical_prefix
-            and orig in set(self.histograms["tag"].unique())
+            if canon and canon.split("/", 1)[0] == canonical_prefix and orig in logged
         )
+
+    def histogram(self, tag: str) -> pd.DataFrame:
+        """The bucket rows of one original histogram tag, in file order (empty when none)."""
+        return self._tables().histogram(tag)
+
+    def histogram_statistic(self, tag: str, statistic: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+        """`statistic(self.histogram(tag))` (e.g. `signals.hist_l2`), computed once per run:
+        several rules read the same layers. Shared: read it, do not modify it."""
+        return self._tables().remembered(("histogram", tag, statistic),
+                                         lambda: statistic(self.histogram(tag)))
 
     def loss_kind(self) -> str | None:
         """What the run's losses are when they do not measure fit (`tags.loss_kind`:
@@ -191,12 +216,23 @@ class RunData:
 
     def point_counts(self) -> dict[str, int]:
         """Number of points per original tag, scalars and histograms together."""
-        # observed=True: `tag` is categorical; only tags with rows count (and no warning)
-        counts = self.scalars.groupby("tag", observed=True).size().to_dict()
-        if not self.histograms.empty:
-            hist = self.histograms.drop_duplicates(["tag", "step", "wall_time"])
-            for tag, n in hist.groupby("tag", observed=True).size().items():
-                counts[tag] = counts.get(tag, 0) + int(n)
+        tables = self._tables()
+        counts = dict(tables.scalar_index().counts)  # only tags with rows count
+        for tag, n in tables.histogram_counts().items():
+            counts[tag] = counts.get(tag, 0) + n
         for tag in self.derived:
             counts[tag] = len(self.original(tag))
         return {str(k): int(v) for k, v in sorted(counts.items())}
+
+    def _tables(self) -> TagSeries:
+        tables = self.tag_series
+        if tables is None or not tables.built_for(self.scalars, self.histograms):
+            tables = TagSeries(self.scalars, self.histograms)
+            object.__setattr__(self, "tag_series", tables)  # a cache, not part of the value
+        return tables
+
+
+def _is_layer(canonical: str, prefix: str) -> bool:
+    """A per-layer tag of a family: `grad_norm/fc1` is, `grad_norm/total` is not."""
+    family, _, layer = canonical.partition("/")
+    return family == prefix and bool(layer) and layer != "total"

@@ -12,9 +12,9 @@ import pandas as pd
 
 
 def finite(series: pd.Series) -> pd.Series:
-    """The finite points only (NaN/inf dropped)."""
-    values = series.to_numpy(dtype=np.float64)
-    return series[np.isfinite(values)]
+    """The finite points only (NaN/inf dropped); the series itself when all are."""
+    keep = np.isfinite(series.to_numpy(dtype=np.float64))
+    return series if keep.all() else series[keep]
 
 
 def first_nonfinite_step(series: pd.Series) -> int | None:
@@ -26,7 +26,33 @@ def first_nonfinite_step(series: pd.Series) -> int | None:
 def smooth(series: pd.Series, window: int) -> pd.Series:
     """Centred rolling median: removes mini-batch noise and isolated spikes, keeps trends."""
     window = max(1, min(int(window), len(series)))
+    values = series.to_numpy(dtype=np.float64)
+    if window in _MEDIAN_NETWORKS and np.all(np.isfinite(values)):
+        return pd.Series(_small_rolling_median(values, window), index=series.index, name=series.name)
     return series.rolling(window, center=True, min_periods=1).median()
+
+
+# Compare-exchange networks that sort 3 and 5 values: on whole columns of windows at once
+# they give pandas' rolling median ~10-40x faster for the small windows rules use most.
+_MEDIAN_NETWORKS = {3: ((0, 1), (1, 2), (0, 1)),
+                    5: ((0, 1), (3, 4), (2, 4), (2, 3), (0, 3), (0, 2), (1, 4), (1, 3), (1, 2))}
+
+
+def _small_rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """What `rolling(window, center=True, min_periods=1).median()` gives on finite values:
+    the middle of each full window; the shorter windows at both ends (median of what they
+    hold, mean of the middle two for an even count) one by one."""
+    half, n = window // 2, len(values)
+    lanes = [values[k:n - window + 1 + k] for k in range(window)]
+    for a, b in _MEDIAN_NETWORKS[window]:
+        lanes[a], lanes[b] = np.minimum(lanes[a], lanes[b]), np.maximum(lanes[a], lanes[b])
+    out = np.empty(n)
+    out[half:n - half] = lanes[half]
+    for i in (*range(half), *range(n - half, n)):
+        part = np.sort(values[max(0, i - half):i + half + 1])
+        middle = len(part) // 2
+        out[i] = part[middle] if len(part) % 2 else (part[middle - 1] + part[middle]) / 2
+    return out
 
 
 def jitter(series: pd.Series, window: int = 5) -> float:
@@ -74,12 +100,13 @@ def relative_drop(start: float, end: float) -> float:
 
 def first_persistent(mask: np.ndarray, length: int) -> int | None:
     """Index where `mask` first holds for `length` consecutive points, or None."""
-    run = 0
-    for i, flag in enumerate(mask):
-        run = run + 1 if flag else 0
-        if run >= length:
-            return i + 1 - run
-    return None
+    flags = np.asarray(mask, dtype=bool)
+    if length <= 0:  # what the former point-by-point loop answered: at the first point
+        return (0 if flags[0] else 1) if len(flags) else None
+    edges = np.diff(np.r_[False, flags, False].astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_enough = np.flatnonzero(ends - starts >= length)
+    return int(starts[long_enough[0]]) if len(long_enough) else None
 
 
 def persistent_from_to_end(mask: np.ndarray) -> int | None:
@@ -106,10 +133,49 @@ def confidence(value: float, threshold: float, full_at: float) -> float:
 
 
 # ---- histograms ------------------------------------------------------------------------
-def _per_step(frame: pd.DataFrame):
-    # One histogram per (step, wall_time); a rewritten step keeps its last write.
-    last = frame.groupby("step")["wall_time"].transform("max")
-    return frame[frame["wall_time"] == last].groupby("step", sort=True)
+# One pass of numpy over a tag's bucket rows (a Python call per step cost 49 s on 200 tags x
+# 2,000 steps). Columns are read as float64 whatever their stored dtype.
+def _per_step(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(steps, start of each step's rows, columns) for the buckets of each step's histogram,
+    rows grouped by step (sorted). A step written more than once keeps its last write: the
+    rows with the step's latest wall time (rows whose wall time is NaN never count)."""
+    step = frame["step"].to_numpy(np.int64)
+    wall = frame["wall_time"].to_numpy(np.float64)
+    order = None if np.all(step[1:] >= step[:-1]) else np.argsort(step, kind="stable")
+    cols = {c: frame[c].to_numpy(np.float64) for c in ("left", "right", "count")}
+    if order is not None:
+        step, wall, cols = step[order], wall[order], {c: v[order] for c, v in cols.items()}
+    starts = _starts(step)
+    if len(step):
+        with np.errstate(invalid="ignore"):  # an all-NaN step: its latest time is NaN
+            latest = np.fmax.reduceat(wall, starts)
+        keep = wall == np.repeat(latest, np.diff(np.r_[starts, len(step)]))
+        step, cols = step[keep], {c: v[keep] for c, v in cols.items()}
+        starts = _starts(step)
+    return step[starts], starts, cols
+
+
+def _starts(sorted_steps: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.r_[True, sorted_steps[1:] != sorted_steps[:-1]]) if len(sorted_steps) \
+        else np.zeros(0, np.int64)
+
+
+def _per_step_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each step's sum, bit for bit what np.sum of its rows gives (pairwise summation; the
+    sequential np.add.reduceat differs in the last bits): the steps with k buckets are
+    summed as the rows of one (steps, k) array; usually every step has the same k."""
+    lengths = np.diff(np.r_[starts, len(values)])
+    if len(starts) and np.all(lengths == lengths[0]):
+        return values.reshape(len(starts), lengths[0]).sum(axis=1)
+    sums = np.zeros(len(starts))
+    for k in np.unique(lengths):
+        which = np.flatnonzero(lengths == k)
+        sums[which] = values[starts[which, None] + np.arange(k)].sum(axis=1)
+    return sums
+
+
+def _step_series(steps: np.ndarray, values: np.ndarray, name: str) -> pd.Series:
+    return pd.Series(values, index=pd.Index(steps, name="step"), name=name, dtype=np.float64)
 
 
 def hist_l2(frame: pd.DataFrame) -> pd.Series:
@@ -117,11 +183,9 @@ def hist_l2(frame: pd.DataFrame) -> pd.Series:
 
     For a gradient histogram this approximates that layer's gradient norm.
     """
-    def norm(g: pd.DataFrame) -> float:
-        centre = (g["left"].to_numpy() + g["right"].to_numpy()) / 2
-        return float(np.sqrt(np.sum(g["count"].to_numpy() * centre**2)))
-
-    return _per_step(frame).apply(norm).astype(np.float64).rename("l2")
+    steps, starts, cols = _per_step(frame)
+    centre = (cols["left"] + cols["right"]) / 2
+    return _step_series(steps, np.sqrt(_per_step_sums(cols["count"] * centre**2, starts)), "l2")
 
 
 def hist_mass_at_or_below_zero(frame: pd.DataFrame) -> pd.Series:
@@ -129,21 +193,20 @@ def hist_mass_at_or_below_zero(frame: pd.DataFrame) -> pd.Series:
 
     After a ReLU every value is ≥ 0, so the lowest bucket [0, w) holds the zeros (with a few
     small positives); before it, values < 0 are the units the ReLU will zero. Buckets that
-    straddle 0 count in proportion to their width below 0.
+    straddle 0 count in proportion to their width below 0. NaN where a step counts nothing.
     """
-    def frac(g: pd.DataFrame) -> float:
-        left, right = g["left"].to_numpy(), g["right"].to_numpy()
-        count = g["count"].to_numpy()
-        total = count.sum()
-        if total <= 0:
-            return float("nan")
-        width = np.where(right > left, right - left, 1.0)
+    steps, starts, cols = _per_step(frame)
+    left, right, count = cols["left"], cols["right"], cols["count"]
+    width = np.where(right > left, right - left, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
         below = np.clip((0.0 - left) / width, 0.0, 1.0)
-        below = np.where(right <= 0, 1.0, below)
-        below = np.where(left == 0.0, 1.0, below)  # post-ReLU zero bucket
-        return float(np.sum(count * below) / total)
-
-    return _per_step(frame).apply(frac).astype(np.float64).rename("mass_le_0")
+    below = np.where(right <= 0, 1.0, below)
+    below = np.where(left == 0.0, 1.0, below)  # post-ReLU zero bucket
+    total = _per_step_sums(count, starts)
+    at_or_below = _per_step_sums(count * below, starts)
+    share = np.full(len(total), np.nan)
+    np.divide(at_or_below, total, out=share, where=total > 0)
+    return _step_series(steps, share, "mass_le_0")
 
 
 def start_level(series: pd.Series) -> float:

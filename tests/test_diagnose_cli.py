@@ -170,3 +170,19 @@ def test_watch_says_when_a_finding_clears_or_can_no_longer_be_judged():
     healthy = diagnose(load(SAMPLES / "healthy").runs[0])
     assert changes(found, healthy, "zh") == [f"- {rule_title('overfitting', 'zh')}: 已消失"]
     assert changes(healthy, found, "en")[0].startswith(f"+ found: {rule_title('overfitting')} [WARNING, from step")
+
+
+def test_help_imports_neither_pandas_nor_the_rules():
+    """`--help` starts fast: argparse only; the heavy modules wait until there is a run."""
+    probe = ("import sys\nfrom diagnostics import cli\ntry:\n    cli.main(['--help'])\n"
+             "except SystemExit:\n    pass\n"
+             "heavy = [m for m in ('pandas', 'numpy', 'diagnostics.rules', 'diagnostics.reader', "
+             "'google.protobuf') if m in sys.modules]\nprint('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_cli_languages_are_the_catalogue_languages():
+    from diagnostics.remedies import LANGS
+    assert cli.LANGS == LANGS

@@ -97,12 +97,12 @@ def text(table: Mapping[str, str], lang: str) -> str:
 
 
 def available(run: RunData, need: str) -> bool:
+    """Whether the run has points for a need (from counts: no series is built here)."""
     if need.startswith("hist:"):
         return bool(run.histogram_tags(need[5:].split("/", 1)[0]))
     if need.endswith("/*"):
-        return bool(run.layers(need[:-2]))
-    series = run.scalar(need)
-    return series is not None and len(series) > 0
+        return run.has_layers(need[:-2])
+    return run.has_points(need)
 
 
 def describe_needs(needs: Sequence[Need], lang: str) -> str:

@@ -94,11 +94,10 @@ def _fractions(run: RunData) -> tuple[dict[str, pd.Series], str]:
     layers = {k: v for k, v in run.layers("dead_frac").items() if not (v > 1).any()}  # fractions only
     if layers:
         return {k: layers[k] for k in sorted(layers, key=natural_key)}, "dead_frac"
-    hist = run.histograms
     out = {}
     for tag in run.histogram_tags("act"):
         canon = run.tag_map.get(tag) or tag
-        out[canon.partition("/")[2] or tag] = sig.hist_mass_at_or_below_zero(hist[hist["tag"] == tag])
+        out[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, sig.hist_mass_at_or_below_zero)
     return out, "hist"
 
 

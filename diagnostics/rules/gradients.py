@@ -26,10 +26,9 @@ def layer_norms(run: RunData) -> tuple[dict[str, pd.Series], str]:
     family = "grad_norm/<layer>"
     if not layers:
         family = "grad/<layer> (histograms)"
-        hist = run.histograms
         for tag in run.histogram_tags("grad"):
             canon = run.tag_map.get(tag) or tag
-            layers[canon.partition("/")[2] or tag] = sig.hist_l2(hist[hist["tag"] == tag])
+            layers[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, sig.hist_l2)
     return {k: layers[k] for k in sorted(layers, key=natural_key)}, family
 
 
