@@ -389,32 +389,32 @@ def _clip(problem: str, why_en: str, why_zh: str) -> Entry:
                  ("做梯度裁剪（例如总范数不超过 1.0）。", why_zh))
 
 
-_CLIP_EN = (" Document 003 clips every gradient into [-clip_value, clip_value]; our trainer, like"
+_CLIP_EN = (" The untitled article on training and tuning clips every gradient into [-clip_value, clip_value]; our trainer, like"
             " the snippet, rescales the total norm instead, the common variant with the same purpose.")
-_CLIP_ZH = "文档 003 把每个梯度裁剪到 [-clip_value, clip_value] 之间；本项目的训练器和示例代码按总范数缩放，是目的相同的常用做法。"
+_CLIP_ZH = "无题文章（禅与计算机程序设计艺术）把每个梯度裁剪到 [-clip_value, clip_value] 之间；本项目的训练器和示例代码按总范数缩放，是目的相同的常用做法。"
 
-_INIT_EN = ("Document 000 recommends Xavier or He initialisation because it eases both vanishing and"
-            " exploding gradients; 003 explains that it keeps each layer's weights at a scale that"
+_INIT_EN = ("“On applying deep networks in practice” recommends Xavier or He initialisation because it eases both vanishing and"
+            " exploding gradients; the untitled article on training and tuning explains that it keeps each layer's weights at a scale that"
             " stops gradients from blowing up or dying out later. The re-run uses He, which suits ReLU.")
-_INIT_ZH = ("文档 000 建议使用 Xavier 初始化、He 初始化等更好的初始化方法，可以缓解梯度消失和梯度爆炸问题；"
-            "003 说明它让每层参数的规模合适，从而减轻后期梯度爆炸或消失的问题。重跑时使用适合 ReLU 的 He 初始化。")
+_INIT_ZH = ("《关于深度神经网络的实际应用方法论》建议使用 Xavier 初始化、He 初始化等更好的初始化方法，可以缓解梯度消失和梯度爆炸问题；"
+            "无题文章（禅与计算机程序设计艺术）说明它让每层参数的规模合适，从而减轻后期梯度爆炸或消失的问题。重跑时使用适合 ReLU 的 He 初始化。")
 
 # ---- the catalogue, per problem, in the documents' order -------------------------------
 CATALOGUE: dict[str, tuple[Entry, ...]] = {
     "divergence": (
         _lower_lr(
             "divergence", (C004_LR,),
-            "Document 004 notes that in practice the size of the gradients and the learning rate"
+            "“Deep-learning practice: the mechanisms behind the theory” notes that in practice the size of the gradients and the learning rate"
             " decide whether training works and easily tip it into exploding gradients; its first"
             " fix is to adjust the learning rate. A loss that turns NaN/inf or runs away usually"
             " means the steps are too large, so this comes first.",
-            "文档 004 指出：实践中梯度的大小和学习率会影响训练效果，容易出现梯度爆炸；改进思路之一就是调整学习率。"
+            "《深度学习实践：理解理论背后的机制》指出：实践中梯度的大小和学习率会影响训练效果，容易出现梯度爆炸；改进思路之一就是调整学习率。"
             "损失变成 NaN/inf 或一路飙升，通常说明步长太大，所以先降学习率。"),
         _clip("divergence",
               "Clipping caps each update, so one bad batch cannot throw the weights so far that the"
-              " loss overflows; 003 presents it as a common technique against exploding gradients."
+              " loss overflows; the untitled article on training and tuning presents it as a common technique against exploding gradients."
               + _CLIP_EN,
-              "梯度裁剪限制了每一步更新的幅度，单个坏批次不会把权重推到让损失溢出的地步；文档 003 把它作为防止梯度爆炸的常用技巧。"
+              "梯度裁剪限制了每一步更新的幅度，单个坏批次不会把权重推到让损失溢出的地步；无题文章（禅与计算机程序设计艺术）把它作为防止梯度爆炸的常用技巧。"
               + _CLIP_ZH),
         Entry("divergence.init", (C000_INIT, C003_XAVIER), S_INIT, {"init": "he"},
               ("Re-initialise the weights with He (or Xavier) initialisation.",
@@ -425,38 +425,38 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
         _batch_norm(
             "divergence", (C000_BN, C003_BN),
             "Batch normalisation standardises each feature inside the network, which speeds up"
-            " convergence (000); 003 adds that it makes training depend less on the scale of the"
+            " convergence (“On applying deep networks in practice”); the untitled article on training and tuning adds that it makes training depend less on the scale of the"
             " initial weights, reducing the harm of a bad initialisation.",
-            "批标准化对网络中的每个特征做标准化，可以加速收敛（000）；003 补充说，它使网络参数不再依赖初始化值的大小，减少初始化不良的影响。"),
+            "批标准化对网络中的每个特征做标准化，可以加速收敛（《关于深度神经网络的实际应用方法论》）；无题文章（禅与计算机程序设计艺术）补充说，它使网络参数不再依赖初始化值的大小，减少初始化不良的影响。"),
     ),
     "exploding_gradient": (
         _clip("exploding_gradient",
-              "Gradient clipping trims the gradient into a fixed range every step, which 003 gives"
+              "Gradient clipping trims the gradient into a fixed range every step, which the untitled article on training and tuning gives"
               " as the way to prevent gradients from exploding; the run keeps its learning rate"
               " but no single step can be huge." + _CLIP_EN,
-              "梯度裁剪在每一步把梯度修剪到一个固定范围内，文档 003 用它来防止梯度爆炸；学习率不变，但不会再出现过大的单步更新。"
+              "梯度裁剪在每一步把梯度修剪到一个固定范围内，无题文章（禅与计算机程序设计艺术）用它来防止梯度爆炸；学习率不变，但不会再出现过大的单步更新。"
               + _CLIP_ZH),
         _lower_lr(
             "exploding_gradient", (C004_LR,),
-            "Document 004 observes that the size of the gradients and the learning rate together"
+            "“Deep-learning practice: the mechanisms behind the theory” observes that the size of the gradients and the learning rate together"
             " decide whether training works, and that exploding gradients are easy to hit in"
             " practice; adjusting the learning rate is one of its fixes. Smaller steps keep the"
             " weights from being thrown into regions with even larger gradients.",
-            "文档 004 指出：梯度的大小和学习率会影响训练效果，实践中容易出现梯度爆炸；改进思路之一是调整学习率。"
+            "《深度学习实践：理解理论背后的机制》指出：梯度的大小和学习率会影响训练效果，实践中容易出现梯度爆炸；改进思路之一是调整学习率。"
             "步长变小，权重就不会被推到梯度更大的区域。"),
         Entry("exploding_gradient.init", (C000_INIT, C003_XAVIER), S_INIT, {"init": "he"},
               ("Re-initialise the weights with He (or Xavier) initialisation.",
                "Backpropagation multiplies the gradient by each layer's weights, so weights that"
-               " are too large make it grow exponentially with depth (000). " + _INIT_EN),
+               " are too large make it grow exponentially with depth (“On applying deep networks in practice”). " + _INIT_EN),
               ("用 He（或 Xavier）初始化重新初始化权重。",
-               "反向传播时梯度要不断乘上各层的权重，权重过大会让梯度随层数指数级增加（000）。" + _INIT_ZH)),
+               "反向传播时梯度要不断乘上各层的权重，权重过大会让梯度随层数指数级增加（《关于深度神经网络的实际应用方法论》）。" + _INIT_ZH)),
         _batch_norm(
             "exploding_gradient", (C000_BN, C003_BN),
             "Batch normalisation re-standardises every layer's inputs, so their scale cannot keep"
-            " growing with depth; 000 lists it among the remedies for unstable gradients and 003"
+            " growing with depth; “On applying deep networks in practice” lists it among the remedies for unstable gradients and the untitled article on training and tuning"
             " adds that it reduces the harm of a bad initialisation.",
-            "批标准化在每一层重新标准化输入，数值规模不会随层数不断放大；000 把它列为解决训练难题的方法之一，"
-            "003 补充说它可以减少初始化不良的影响。"),
+            "批标准化在每一层重新标准化输入，数值规模不会随层数不断放大；《关于深度神经网络的实际应用方法论》把它列为解决训练难题的方法之一，"
+            "无题文章（禅与计算机程序设计艺术）补充说它可以减少初始化不良的影响。"),
     ),
     "vanishing_gradient": (
         Entry("vanishing_gradient.init_activation", (C000_INIT, C001_ACT, C004_LEAKY), S_INIT_RELU,
@@ -475,14 +475,14 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
         _batch_norm(
             "vanishing_gradient", (C000_BN, C004_BN),
             "Batch normalisation keeps every layer's inputs standardised, so they stay where the"
-            " activation still has a useful slope; 000 and 004 recommend it to speed up training.",
-            "批标准化让每一层的输入保持标准化，停留在激活函数梯度不为零的区间；000 和 004 都建议用它来加速训练。"),
+            " activation still has a useful slope; “On applying deep networks in practice” and “Deep-learning practice: the mechanisms behind the theory” recommend it to speed up training.",
+            "批标准化让每一层的输入保持标准化，停留在激活函数梯度不为零的区间；《关于深度神经网络的实际应用方法论》和《深度学习实践：理解理论背后的机制》都建议用它来加速训练。"),
         _adaptive(
             "vanishing_gradient", (C000_OPT, C001_ADAPTIVE),
-            "Document 000 recommends advanced optimisers such as Adam or RMSprop to speed up"
-            " convergence; as 001 explains for Adagrad, an adaptive rate grows where the"
+            "“On applying deep networks in practice” recommends advanced optimisers such as Adam or RMSprop to speed up"
+            " convergence; as “Lessons from deep-learning practice” explains for Adagrad, an adaptive rate grows where the"
             " gradients have been small, so layers with weak gradients still move.",
-            "文档 000 建议使用 Adam、RMSprop 等先进的优化器来加速收敛；001 以 Adagrad 为例说明：梯度总和越小，学习率越大，"
+            "《关于深度神经网络的实际应用方法论》建议使用 Adam、RMSprop 等先进的优化器来加速收敛；《深度学习实践经验总结》以 Adagrad 为例说明：梯度总和越小，学习率越大，"
             "所以梯度很弱的层也能得到有效的更新。"),
     ),
     "dead_relu": (
@@ -490,10 +490,10 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
               ("Replace ReLU with Leaky ReLU (or ELU).",
                "A ReLU that outputs zero for every input also passes back zero gradient, so it"
                " never recovers. Leaky ReLU keeps a small slope below zero (ELU a smooth one), so"
-               " such units still learn; 004 and 000 both name these activations as the fix."),
+               " such units still learn; “Deep-learning practice: the mechanisms behind the theory” and “On applying deep networks in practice” both name these activations as the fix."),
               ("把 ReLU 换成 Leaky ReLU（或 ELU）。",
                "对所有输入都输出 0 的 ReLU 单元，反向传播的梯度也是 0，再也无法恢复。Leaky ReLU 在负半轴保留一个小斜率（ELU 是平滑的曲线），"
-               "这些单元仍能得到梯度；004 和 000 都把它们列为解决办法。")),
+               "这些单元仍能得到梯度；《深度学习实践：理解理论背后的机制》和《关于深度神经网络的实际应用方法论》都把它们列为解决办法。")),
         Entry("dead_relu.init", (C000_INIT, C003_XAVIER), S_INIT, {"init": "he"},
               ("Re-initialise the weights with He (or Xavier) initialisation.",
                "Units often die from a bad start: weights or biases that push the pre-activation"
@@ -503,157 +503,157 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
         _lower_lr(
             "dead_relu", (C004_LR,),
             "One oversized update can push a unit's weights and bias so far negative that it"
-            " never fires again; document 004 lists adjusting the learning rate among its fixes"
+            " never fires again; “Deep-learning practice: the mechanisms behind the theory” lists adjusting the learning rate among its fixes"
             " for unstable gradients.",
-            "一次过大的更新就可能把某个单元的权重和偏置推到很负的位置，使它再也不被激活；文档 004 的改进思路中包括调整学习率。"),
+            "一次过大的更新就可能把某个单元的权重和偏置推到很负的位置，使它再也不被激活；《深度学习实践：理解理论背后的机制》的改进思路中包括调整学习率。"),
         _batch_norm(
             "dead_relu", (C000_BN, C003_BN),
             "Batch normalisation re-centres each unit's input on every batch, so a unit is not"
-            " left below zero for all inputs; 003 adds that it reduces the harm of a bad"
+            " left below zero for all inputs; the untitled article on training and tuning adds that it reduces the harm of a bad"
             " initialisation.",
-            "批标准化在每个批次重新对每个单元的输入做中心化，单元不会对所有输入都停留在 0 以下；003 补充说它可以减少初始化不良的影响。"),
+            "批标准化在每个批次重新对每个单元的输入做中心化，单元不会对所有输入都停留在 0 以下；无题文章（禅与计算机程序设计艺术）补充说它可以减少初始化不良的影响。"),
     ),
     "lr_oscillation": (
         _lower_lr(
             "lr_oscillation", (C001_OSCILLATE, C002_LR),
-            "Document 001: if the learning rate is too large, the loss keeps oscillating and never"
-            " converges; 002 says to set the learning rate so that the model does not oscillate.",
-            "文档 001：如果学习率太大，会一直在震荡，一直收敛不了；002 也指出要合理设置学习率，避免模型震荡。"),
+            "“Lessons from deep-learning practice”: if the learning rate is too large, the loss keeps oscillating and never"
+            " converges; “Everything is a mapping” says to set the learning rate so that the model does not oscillate.",
+            "《深度学习实践经验总结》：如果学习率太大，会一直在震荡，一直收敛不了；《一切皆是映射》也指出要合理设置学习率，避免模型震荡。"),
         Entry("lr_oscillation.lr_schedule", (C004_SCHEDULE,), S_SCHEDULE, {"lr_schedule": "cosine"},
               ("Decay the learning rate during training (cosine annealing or step decay).",
-               "Document 004 suggests a learning-rate scheduler such as decay or cosine annealing:"
+               "“Deep-learning practice: the mechanisms behind the theory” suggests a learning-rate scheduler such as decay or cosine annealing:"
                " the large early steps make fast progress and the shrinking later ones let the"
                " loss settle instead of bouncing around the minimum."),
               ("在训练中让学习率逐渐衰减（余弦退火或阶梯衰减）。",
-               "文档 004 建议尝试学习率调度器（如学习率衰减或余弦退火）：前期大步长快速下降，后期步长变小，"
+               "《深度学习实践：理解理论背后的机制》建议尝试学习率调度器（如学习率衰减或余弦退火）：前期大步长快速下降，后期步长变小，"
                "损失就能稳定下来，而不是在最低点附近来回震荡。")),
         _adaptive(
             "lr_oscillation", (C001_OSCILLATE, C001_DECAY),
-            "Document 001 introduces adaptive learning rates exactly for this case: with Adagrad"
+            "“Lessons from deep-learning practice” introduces adaptive learning rates exactly for this case: with Adagrad"
             " the rate decays as training goes on, because the accumulated gradients in its"
             " denominator keep growing.",
-            "文档 001 正是针对学习率太大、一直震荡的情况介绍自适应学习率：以 Adagrad 为例，训练越久，分母越大，学习率就越小，"
+            "《深度学习实践经验总结》正是针对学习率太大、一直震荡的情况介绍自适应学习率：以 Adagrad 为例，训练越久，分母越大，学习率就越小，"
             "即逐渐衰减的 learning rate。"),
         Entry("lr_oscillation.larger_batch", (C001_BATCH,), S_LARGER_BATCH, {"batch_size": "×4"},
               ("Use a larger mini-batch (try ×4).",
-               "Document 001 lists the mini-batch size as a knob to adjust; a larger batch averages"
+               "“Lessons from deep-learning practice” lists the mini-batch size as a knob to adjust; a larger batch averages"
                " the gradient over more examples, so it is less noisy and the steps zig-zag less."),
               ("增大 mini-batch（先试 ×4）。",
-               "文档 001 把调整 batch size 列为技巧之一；batch 越大，梯度由越多样本平均而来，噪声越小，更新就不那么来回摆动。")),
+               "《深度学习实践经验总结》把调整 batch size 列为技巧之一；batch 越大，梯度由越多样本平均而来，噪声越小，更新就不那么来回摆动。")),
     ),
     "underfitting": (
         Entry("underfitting.loss", (C001_LOSS,), S_CROSS_ENTROPY, {"loss": "cross_entropy"},
               ("Use cross-entropy instead of squared error for classification.",
-               "Document 001: with square error the total loss has little height difference, so"
+               "“Lessons from deep-learning practice”: with square error the total loss has little height difference, so"
                " gradient descent struggles to find the best solution and training accuracy stays"
                " low; cross-entropy gives a loss surface with large differences that gradient"
                " descent can follow."),
               ("分类问题用交叉熵（Cross Entropy）代替平方误差（Square Error）。",
-               "文档 001：Square Error 计算出来的 total loss 高低落差不大，梯度下降很难找到最佳解，训练精度很难提高；"
+               "《深度学习实践经验总结》：Square Error 计算出来的 total loss 高低落差不大，梯度下降很难找到最佳解，训练精度很难提高；"
                "Cross Entropy 得到的 loss 高低落差大，方便梯度下降找到最佳解。"),
               tasks=frozenset({"classification"})),
         Entry("underfitting.batch_size", (C001_BATCH,), S_SMALLER_BATCH, {"batch_size": "×0.25"},
               ("Change the mini-batch size (try a smaller one, ×0.25).",
-               "Document 001 lists adjusting the batch size without a direction. For a run that"
+               "“Lessons from deep-learning practice” lists adjusting the batch size without a direction. For a run that"
                " has not fit its training data yet, a smaller batch gives more updates in the same"
                " number of epochs, so the re-run tries ×0.25."),
               ("调整 mini-batch 大小（先试更小的 batch，×0.25）。",
-               "文档 001 只说调整 batch size，没有给出方向。对还没拟合好训练数据的模型，更小的 batch 在同样的 epoch 数内更新次数更多，"
+               "《深度学习实践经验总结》只说调整 batch size，没有给出方向。对还没拟合好训练数据的模型，更小的 batch 在同样的 epoch 数内更新次数更多，"
                "所以重跑时试 ×0.25。")),
         Entry("underfitting.activation", (C001_ACT,), S_RELU, {"activation": "relu"},
               ("Use ReLU instead of sigmoid.",
-               "Document 001: sigmoid limits every output to 0–1, so the gradient reaching the"
+               "“Lessons from deep-learning practice”: sigmoid limits every output to 0–1, so the gradient reaching the"
                " early layers is tiny; the later layers converge while the early ones stay random."
                " ReLU passes positive values unchanged, which reduces this vanishing gradient."),
               ("把 sigmoid 激活函数换成 ReLU。",
-               "文档 001：sigmoid 把每次的输出限定在 0~1 之间，反向传导到网络前面的梯度很小，后面的参数收敛了，前面的参数却还是随机的；"
+               "《深度学习实践经验总结》：sigmoid 把每次的输出限定在 0~1 之间，反向传导到网络前面的梯度很小，后面的参数收敛了，前面的参数却还是随机的；"
                "ReLU 对大于 0 的值按原值传播，一定程度上减少了梯度消失的问题。")),
         _adaptive(
             "underfitting", (C001_ADAPTIVE,),
-            "Document 001: a fixed learning rate is either too large (it oscillates and never"
+            "“Lessons from deep-learning practice”: a fixed learning rate is either too large (it oscillates and never"
             " converges) or too small (training is very slow). Adaptive methods (Adagrad, RMSprop,"
             " Adam) give each weight its own rate, larger where the gradients have been small.",
-            "文档 001：固定的学习率太大会一直震荡、收敛不了，太小则训练很慢。自适应学习率（Adagrad、RMSprop、Adam 等）"
+            "《深度学习实践经验总结》：固定的学习率太大会一直震荡、收敛不了，太小则训练很慢。自适应学习率（Adagrad、RMSprop、Adam 等）"
             "为每个参数调整学习率，梯度总和越小，学习率越大。"),
         Entry("underfitting.momentum", (C001_MOMENTUM,), S_MOMENTUM, {"momentum": 0.9},
               ("Add momentum to SGD (0.9).",
-               "Document 001 gives gradient descent inertia with momentum so that it carries on"
+               "“Lessons from deep-learning practice” gives gradient descent inertia with momentum so that it carries on"
                " past local minima instead of getting stuck. Our trainer applies momentum to SGD"
                " and RMSprop; Adam already has a momentum term, so there it changes nothing."),
               ("给 SGD 加上 momentum（0.9）。",
-               "文档 001 引入 momentum，相当于给梯度下降一个惯性，让结果往前多走一些，不卡在 local minima。"
+               "《深度学习实践经验总结》引入 momentum，相当于给梯度下降一个惯性，让结果往前多走一些，不卡在 local minima。"
                "本项目的训练器对 SGD 和 RMSprop 使用 momentum；Adam 本身已有动量项，对它不起作用。")),
         Entry("underfitting.capacity", (C004_CAPACITY,), S_WIDER, {"width": "×2"},
               ("Give the model more capacity (twice the width, or more layers).",
-               "Document 004: underfitting usually means the model is not complex enough; increase"
+               "“Deep-learning practice: the mechanisms behind the theory”: underfitting usually means the model is not complex enough; increase"
                " its capacity with more layers or a larger model. The re-run doubles the width,"
                " which adds capacity without deepening the gradient path."),
               ("增加模型容量（宽度加倍，或增加层数）。",
-               "文档 004：欠拟合通常是因为模型复杂度不足，可以通过增加模型容量（例如更多层或更大模型）来提高性能。"
+               "《深度学习实践：理解理论背后的机制》：欠拟合通常是因为模型复杂度不足，可以通过增加模型容量（例如更多层或更大模型）来提高性能。"
                "重跑时把宽度加倍，在增加容量的同时不加深梯度传播路径。")),
         Entry("underfitting.train_longer", (C004_LONGER,), S_LONGER, {"epochs": "×2"},
               ("Train for longer (twice the epochs).",
-               "Document 004's other fix for underfitting: train for longer so the model fits the"
+               "“Deep-learning practice: the mechanisms behind the theory”'s other fix for underfitting: train for longer so the model fits the"
                " data further; worth it when the training loss was still falling at the end."),
               ("训练更长时间（epoch 数加倍）。",
-               "文档 004 给出的另一个办法：通过更长时间的训练来进一步拟合数据；训练结束时训练损失仍在下降时尤其值得一试。")),
+               "《深度学习实践：理解理论背后的机制》给出的另一个办法：通过更长时间的训练来进一步拟合数据；训练结束时训练损失仍在下降时尤其值得一试。")),
     ),
     "overfitting": (
         Entry("overfitting.more_data", (C001_MORE_DATA, C003_OVERFIT, C002_OVERFIT), S_MORE_DATA,
               {"train_size": 0},
               ("Train on more data (all of it).",
-               "Document 001 calls more training data the universal method against overfitting;"
-               " 003 and 002 put it first too. The re-run uses the whole training set."),
+               "“Lessons from deep-learning practice” calls more training data the universal method against overfitting;"
+               " the untitled article on training and tuning and “Everything is a mapping” put it first too. The re-run uses the whole training set."),
               ("使用更多的训练数据（全部数据）。",
-               "文档 001 称更多的 training data 是防止过拟合的万能方法；003 和 002 也把增加数据放在首位。重跑时使用全部训练数据。")),
+               "《深度学习实践经验总结》称更多的 training data 是防止过拟合的万能方法；无题文章（禅与计算机程序设计艺术）和《一切皆是映射》也把增加数据放在首位。重跑时使用全部训练数据。")),
         Entry("overfitting.augment", (C001_AUGMENT, C002_AUGMENT, C004_AUGMENT), S_AUGMENT,
               {"augment": True},
               ("Augment the training data (flips, shifts, rotations).",
-               "When no more data can be collected, create it: 001 suggests simple spatial"
-               " transforms such as rotations and flips; 002 and 004 add scaling and cropping to"
+               "When no more data can be collected, create it: “Lessons from deep-learning practice” suggests simple spatial"
+               " transforms such as rotations and flips; “Everything is a mapping” and “Deep-learning practice: the mechanisms behind the theory” add scaling and cropping to"
                " increase the variety of the data and improve generalisation."),
               ("做数据增强（翻转、平移、旋转等）。",
-               "无法收集更多数据时，就用数据增强方法创建数据集：001 建议简单的旋转角度、翻转等空间图像处理技巧；"
-               "002 和 004 还提到缩放、裁剪等，以增加数据的多样性，提高模型的泛化能力。")),
+               "无法收集更多数据时，就用数据增强方法创建数据集：《深度学习实践经验总结》建议简单的旋转角度、翻转等空间图像处理技巧；"
+               "《一切皆是映射》和《深度学习实践：理解理论背后的机制》还提到缩放、裁剪等，以增加数据的多样性，提高模型的泛化能力。")),
         Entry("overfitting.early_stopping", (C001_EARLY,), S_EARLY, {"early_stopping_patience": 5},
               ("Stop early when the validation loss stops improving (patience 5 epochs).",
-               "Document 001: as training goes on the training error keeps falling but the"
+               "“Lessons from deep-learning practice”: as training goes on the training error keeps falling but the"
                " validation error starts to rise; training should end early at that point, or the"
                " model overfits."),
               ("使用早停法（Early Stopping）：验证损失不再下降时停止训练（patience 5 个 epoch）。",
-               "文档 001：随着训练 epoch 数增多，训练数据集的误差越来越小，但验证数据集的误差会增大，此时应该提前结束训练，"
+               "《深度学习实践经验总结》：随着训练 epoch 数增多，训练数据集的误差越来越小，但验证数据集的误差会增大，此时应该提前结束训练，"
                "否则就会出现 overfitting。")),
         Entry("overfitting.weight_decay", (C001_WD,), S_WEIGHT_DECAY, {"weight_decay": 0.005},
               ("Add weight decay (L2), e.g. 5e-3.",
-               "Document 001: weight decay multiplies the weights by a factor just below 1 every"
+               "“Lessons from deep-learning practice”: weight decay multiplies the weights by a factor just below 1 every"
                " step (its example uses 0.99), so weights of nodes the model does not use shrink"
                " towards zero while the ones it uses are kept up by their gradients. The re-run"
                " uses 5e-3, not the familiar 5e-4: that value comes from SGD on large datasets,"
                " while an overfitting run usually has little or noisy data, and Adam (our"
                " trainer's default) divides a coupled L2 penalty by each weight's gradient scale,"
-               " which weakens it; 001's own ×0.99 per step is stronger still."),
+               " which weakens it; “Lessons from deep-learning practice”'s own ×0.99 per step is stronger still."),
               ("加入 weight decay（L2 正则化），例如 5e-3。",
-               "文档 001：weight decay 每一步都让权重乘上一个略小于 1 的系数（例子中是 0.99），没用到的节点的权重会越来越小、接近于零，"
+               "《深度学习实践经验总结》：weight decay 每一步都让权重乘上一个略小于 1 的系数（例子中是 0.99），没用到的节点的权重会越来越小、接近于零，"
                "用到的节点则不会。重跑时用 5e-3 而不是常见的 5e-4：后者来自大数据集上的 SGD，而过拟合的运行通常数据少或标签有噪声；"
-               "Adam（本项目训练器的默认优化器）会按每个权重的梯度规模缩放耦合的 L2 惩罚，使它变弱；文档 001 例子中每步 ×0.99 还要更强。")),
+               "Adam（本项目训练器的默认优化器）会按每个权重的梯度规模缩放耦合的 L2 惩罚，使它变弱；《深度学习实践经验总结》例子中每步 ×0.99 还要更强。")),
         Entry("overfitting.dropout", (C001_DROPOUT,), S_DROPOUT, {"dropout": 0.5},
               ("Add dropout after the hidden layers (p = 0.5).",
-               "Document 001: each layer randomly drops p% of its nodes during training, which in"
+               "“Lessons from deep-learning practice”: each layer randomly drops p% of its nodes during training, which in"
                " effect changes the network's structure; training accuracy falls a little and test"
                " accuracy rises. Do not drop at test time. The document gives no p; the re-run"
                " uses 0.5, the classic value for hidden layers (Srivastava et al., 2014, found it"
                " close to optimal across tasks); lower values such as 0.2 are for input layers."),
               ("在隐藏层后加入 Dropout（p = 0.5）。",
-               "文档 001：训练时每一层随机丢掉 p% 的节点，实际上改变了网络的结构；training accuracy 会降低，testing accuracy 会提升。"
+               "《深度学习实践经验总结》：训练时每一层随机丢掉 p% 的节点，实际上改变了网络的结构；training accuracy 会降低，testing accuracy 会提升。"
                "注意测试时不要 dropout。文档没有给出 p；重跑时用隐藏层的经典取值 0.5（Srivastava 等人 2014 年发现它在各类任务上都接近最优）；"
                "0.2 这样较低的取值用于输入层。")),
         Entry("overfitting.smaller_network", (C001_STRUCTURE, C004_TOO_BIG), S_SMALLER, {"width": "×0.5"},
               ("Use a smaller network (half the width).",
-               "Document 001 lists the network structure as the last remedy; 004 observes that too"
+               "“Lessons from deep-learning practice” lists the network structure as the last remedy; “Deep-learning practice: the mechanisms behind the theory” observes that too"
                " complex a network overfits easily. Fewer units leave less room to memorise the"
                " training set."),
               ("使用更小的网络（宽度减半）。",
-               "文档 001 把网络结构（Network Structure）列为最后一项；004 指出太复杂的网络容易过拟合。单元越少，越难死记训练集。")),
+               "《深度学习实践经验总结》把网络结构（Network Structure）列为最后一项；《深度学习实践：理解理论背后的机制》指出太复杂的网络容易过拟合。单元越少，越难死记训练集。")),
     ),
 }
 
@@ -661,43 +661,43 @@ CATALOGUE: dict[str, tuple[Entry, ...]] = {
 TIPS: tuple[Entry, ...] = (
     Entry("tip.incremental_changes", (C000_BOTTLENECK, C000_INCREMENTAL, C001_LOOP), S_INCREMENTAL, None,
           ("Find the bottleneck first, then change one thing at a time.",
-           "Document 000: build the system, find the bottleneck (overfitting? underfitting?), then"
-           " make incremental changes. 001 gives the order: fix training accuracy first, and only"
+           "“On applying deep networks in practice”: build the system, find the bottleneck (overfitting? underfitting?), then"
+           " make incremental changes. “Lessons from deep-learning practice” gives the order: fix training accuracy first, and only"
            " then test accuracy."),
           ("先确定性能瓶颈，再一次只改一处。",
-           "文档 000：搭建系统，确定性能瓶颈（是否过拟合、欠拟合），再根据具体任务进行增量式的改动。"
-           "001 给出顺序：先看训练数据上的结果，不好就回到优化；训练数据上好了，再看测试数据。")),
+           "《关于深度神经网络的实际应用方法论》：搭建系统，确定性能瓶颈（是否过拟合、欠拟合），再根据具体任务进行增量式的改动。"
+           "《深度学习实践经验总结》给出顺序：先看训练数据上的结果，不好就回到优化；训练数据上好了，再看测试数据。")),
     Entry("tip.monitoring", (C000_MONITOR, C004_RECORD), S_MONITOR, None,
           ("Monitor the run: log training and validation metrics as you train.",
-           "Document 000: monitor the metrics during training to spot problems early and adjust"
-           " the model; 004 records training and validation performance in every experiment."),
+           "“On applying deep networks in practice”: monitor the metrics during training to spot problems early and adjust"
+           " the model; “Deep-learning practice: the mechanisms behind the theory” records training and validation performance in every experiment."),
           ("监督训练过程：训练时记录训练集和验证集上的指标。",
-           "文档 000：监控训练过程中的指标，及时发现问题并调整模型；004 建议在每次实验中记录模型在训练集和验证集上的表现。")),
+           "《关于深度神经网络的实际应用方法论》：监控训练过程中的指标，及时发现问题并调整模型；《深度学习实践：理解理论背后的机制》建议在每次实验中记录模型在训练集和验证集上的表现。")),
     Entry("tip.feature_scaling", (C002_CLEANING, C002_SCALING), S_SCALING, None,
           ("Clean the data and scale the features to a common range.",
-           "Document 002: handle missing values and outliers, and scale every feature to the same"
+           "“Everything is a mapping”: handle missing values and outliers, and scale every feature to the same"
            " interval, e.g. [-1, 1] or [0, 1], before training."),
           ("清洗数据，并把特征缩放到相同区间。",
-           "文档 002：训练前处理缺失值、异常值等，并把不同特征的取值范围缩放到相同区间，例如 [-1, 1] 或 [0, 1]。")),
+           "《一切皆是映射》：训练前处理缺失值、异常值等，并把不同特征的取值范围缩放到相同区间，例如 [-1, 1] 或 [0, 1]。")),
     Entry("tip.transfer_learning", (C000_TRANSFER, C003_TRANSFER, C004_TRANSFER), S_TRANSFER, None,
           ("Start from a pre-trained model and fine-tune it.",
-           "Documents 000, 003 and 004: a pre-trained model's parameters as the starting point"
+           "“On applying deep networks in practice”, the untitled article on training and tuning and “Deep-learning practice: the mechanisms behind the theory”: a pre-trained model's parameters as the starting point"
            " speed up convergence and help on small data sets; freeze part of it and train the"
-           " last layers. 004 warns the features may not suit a very different task."),
+           " last layers. “Deep-learning practice: the mechanisms behind the theory” warns the features may not suit a very different task."),
           ("从预训练模型出发做微调（迁移学习）。",
-           "文档 000、003、004：把预训练模型的参数作为初始参数，可以加速收敛，在小数据集上也能有效训练；可以冻结部分层，只训练最后几层。"
-           "004 也提醒：预训练模型的特征可能不适用于某些特殊任务。")),
+           "《关于深度神经网络的实际应用方法论》无题文章（禅与计算机程序设计艺术）《深度学习实践：理解理论背后的机制》：把预训练模型的参数作为初始参数，可以加速收敛，在小数据集上也能有效训练；可以冻结部分层，只训练最后几层。"
+           "《深度学习实践：理解理论背后的机制》也提醒：预训练模型的特征可能不适用于某些特殊任务。")),
     Entry("tip.hyperparameter_search", (C003_SEARCH, C004_SEARCH, C002_SEARCH), S_SEARCH, None,
           ("Search the hyper-parameters systematically (grid, random or Bayesian search).",
-           "Documents 003, 004 and 002: grid search tries every combination, random search samples"
+           "The untitled article on training and tuning, “Deep-learning practice: the mechanisms behind the theory” and “Everything is a mapping”: grid search tries every combination, random search samples"
            " them and is more efficient, Bayesian optimisation lets a model of past results guide"
            " the search; judge each setting on the validation set."),
           ("系统地搜索超参数（网格搜索、随机搜索或贝叶斯优化）。",
-           "文档 003、004、002：网格搜索穷举所有组合，随机搜索随机采样、效率更高，贝叶斯优化用概率模型指导搜索；每组超参数都在验证集上评估。")),
+           "无题文章（禅与计算机程序设计艺术）《深度学习实践：理解理论背后的机制》《一切皆是映射》：网格搜索穷举所有组合，随机搜索随机采样、效率更高，贝叶斯优化用概率模型指导搜索；每组超参数都在验证集上评估。")),
     Entry("tip.class_imbalance", (C004_IMBALANCE, C004_FOCAL), S_IMBALANCE, None,
           ("For imbalanced classes, weight the loss or re-sample (or try focal loss).",
-           "Document 004: models learn minority classes poorly; use a weighted loss or over/under-"
+           "“Deep-learning practice: the mechanisms behind the theory”: models learn minority classes poorly; use a weighted loss or over/under-"
            "sampling, and if that is not enough, focal loss or generated minority samples."),
           ("类别不均衡时，使用带权重的损失函数或过采样/欠采样（也可试 Focal Loss）。",
-           "文档 004：模型对少数类别的数据学习较差；可以使用带权重的损失函数或过采样/欠采样策略，效果不够时再尝试 Focal Loss 或用 GAN 生成少数类样本。")),
+           "《深度学习实践：理解理论背后的机制》：模型对少数类别的数据学习较差；可以使用带权重的损失函数或过采样/欠采样策略，效果不够时再尝试 Focal Loss 或用 GAN 生成少数类样本。")),
 )

@@ -90,7 +90,31 @@ def test_sample_run_shows_findings_with_evidence_on_charts():
     shown = [r for r in DIAGNOSIS_ORDER if f". 🔴 {rule_title(r, 'en')}" in page
              or f". 🟠 {rule_title(r, 'en')}" in page or f". 🔵 {rule_title(r, 'en')}" in page]
     assert shown == sorted(shown, key=DIAGNOSIS_ORDER.index) and "overfitting" in shown
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3  # JSON, Markdown, HTML (built on click)
+
+
+@needs_samples
+def test_chart_controls_are_kept_when_another_run_is_opened():
+    at = pick_sample(start())
+    at.slider(key="curve_view:smoothing").set_value(0.9)
+    at.radio(key="curve_view:x").set_value("epoch")
+    at.toggle(key="curve_view:robust").set_value(False)
+    at.radio(key="curve_view:log:loss").set_value("log")
+    ok(at.run())
+    loss = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Loss")
+    assert loss["layout"]["yaxis"]["type"] == "log" and loss["layout"]["xaxis"]["title"]["text"] == "epoch"
+    assert loss["data"][0]["opacity"] == 0.25 and loss["data"][1]["name"] == "train/loss"  # raw, smoothed
+    # another run, then none at all (no chart drawn), then a third: the choices stay
+    for picked in (["vanishing_gradient"], [], ["healthy"]):
+        at.multiselect(key="pick_samples").set_value(picked)
+        ok(at.run())
+    assert at.slider(key="curve_view:smoothing").value == 0.9
+    assert at.radio(key="curve_view:x").value == "epoch"
+    assert at.toggle(key="curve_view:robust").value is False
+    assert at.radio(key="curve_view:log:loss").value == "log"
+    at.radio(key="lang").set_value("zh")
+    ok(at.run())
+    assert at.radio(key="curve_view:x").value == "epoch" and not at.warning
 
 
 @needs_samples

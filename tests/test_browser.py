@@ -42,3 +42,61 @@ def test_upload_zipped_logdir_shows_findings_and_charts(app_url, browser, tmp_pa
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+def _pick_sample(page, name: str) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').first
+    box.click()
+    box.fill(name)
+    page.keyboard.press("Enter")
+    page.get_by_text("Health summary").wait_for(timeout=30_000)
+
+
+def _chart(page, title: str):
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text=title).first
+    chart.locator(".main-svg").first.wait_for(timeout=30_000)
+    return chart
+
+
+def _y_labels(chart) -> list[dict]:
+    """The y tick labels plotly drew: text and bounding box."""
+    return chart.locator(".ytick text").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {text: e.textContent, top: r.top, bottom: r.bottom}; })")
+
+
+@pytest.mark.parametrize("sample", ["exploding_gradient", "vanishing_gradient"])
+def test_gradient_axes_are_readable_and_controls_redraw_the_charts(app_url, browser, sample):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    try:
+        page.goto(app_url)
+        page.get_by_text("Pick a sample run on the left").wait_for(timeout=30_000)
+        _pick_sample(page, sample)
+        grad = _chart(page, "Gradient norm per layer")
+        labels = _y_labels(grad)
+        assert 2 <= len(labels) <= 8, labels
+        spans = sorted((lab["top"], lab["bottom"]) for lab in labels)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), labels  # none overlap
+        ARTIFACTS.mkdir(exist_ok=True)
+        grad.screenshot(path=str(ARTIFACTS / f"charts-{sample}-grad.png"))
+        # Smoothing 0.9 (End: 0.99, then nine steps of 0.01 back) and log y on the loss chart.
+        page.locator('[data-testid="stSlider"] input[type="range"]').first.focus()
+        page.keyboard.press("End")
+        for _ in range(9):
+            page.keyboard.press("ArrowLeft")
+        page.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90", exact=True) \
+            .wait_for(timeout=15_000)
+        loss = _chart(page, "Loss")
+        page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("auto")).first \
+            .get_by_text("log", exact=True).click()
+        page.wait_for_function(  # the raw curve drawn faint behind the smoothed one
+            "() => [...document.querySelectorAll('.js-plotly-plot .trace.scatter')]"
+            ".some(t => t.style.opacity === '0.25')", timeout=30_000)
+        loss = _chart(page, "Loss")
+        page.wait_for_timeout(1500)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        loss.screenshot(path=str(ARTIFACTS / f"charts-{sample}-loss-smoothed-log.png"))
+        page.screenshot(path=str(ARTIFACTS / f"charts-{sample}-page.png"), full_page=True)
+        assert len(_y_labels(_chart(page, "Gradient norm per layer"))) <= 8
+    finally:
+        page.close()

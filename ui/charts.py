@@ -16,10 +16,11 @@ import plotly.graph_objects as go
 
 from diagnostics.model import Evidence, Finding, Report, Severity
 from diagnostics.rundata import RunData
+from ui import chart_style
+from ui import curve_math as cm
+from ui.curve_traces import MAX_POINTS, Curve, add_curves, y_layout
+from ui.curve_view import STEP, View, XAxis, x_axis
 from ui.i18n import t
-
-# Per trace: one min/max pair per pixel column of a half-width chart; more only slows the browser.
-MAX_POINTS = 1200
 
 SEVERITY_COLOR = {
     Severity.CRITICAL: "#c0392b", Severity.WARNING: "#e67e22", Severity.INFO: "#2980b9",
@@ -57,17 +58,10 @@ def spec_series(run: RunData, spec: ChartSpec) -> dict[str, pd.Series]:
 
 
 def thin(series: pd.Series, max_points: int = MAX_POINTS) -> pd.Series:
-    """At most ~max_points points, keeping each bucket's min and max so spikes stay visible."""
-    values = series.to_numpy(dtype=np.float64)
-    values = np.where(np.isfinite(values), values, np.nan)  # JSON has no inf; NaN draws a gap
-    series = pd.Series(values, index=series.index)
-    if len(series) <= max_points:
-        return series
-    buckets = np.arange(len(series)) * (max_points // 2) // len(series)
-    positional = pd.Series(values)
-    keep = pd.concat([positional.groupby(buckets).idxmin(), positional.groupby(buckets).idxmax()])
-    keep = np.unique(keep.dropna().to_numpy(dtype=np.int64))
-    return series.iloc[keep]
+    """At most ~max_points points, keeping each bucket's min and max so spikes stay visible;
+    infinities become gaps (JSON has no inf)."""
+    values = cm.drawable(series.to_numpy(dtype=np.float64))
+    return pd.Series(values, index=series.index).iloc[cm.thin_positions(values, max_points)]
 
 
 def threshold_level(ev: Evidence) -> float | None:
@@ -86,52 +80,54 @@ def _label(canonical: str, spec: ChartSpec, run: RunData) -> str:
     return name if originals == [canonical] or not originals else f"{name} ({originals[0]})"
 
 
+def curves_of(run: RunData, spec: ChartSpec, series: dict[str, pd.Series]) -> list[Curve]:
+    """One `Curve` per series, coloured by role (train, val, lr, total) or by layer position."""
+    layers = 0
+    out = []
+    for canonical, s in series.items():
+        out.append(Curve(_label(canonical, spec, run), s.index.to_numpy(), s.to_numpy(np.float64),
+                         chart_style.color(canonical, layers)))
+        layers += chart_style.role(canonical) is None
+    return out
+
+
+def evidence_steps(findings: Iterable[tuple[int, Finding]], tags: Iterable[str]) -> list[float]:
+    """Onsets and window edges on these tags: kept in the drawn (downsampled) data."""
+    tags = set(tags)
+    out: list[float] = []
+    for _, f in findings:
+        evidence = [e for e in f.evidence if e.tag in tags]
+        out += [s for e in evidence for s in e.steps]
+        if evidence and f.onset_step is not None:
+            out.append(f.onset_step)
+    return out
+
+
 def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]],
-           lang: str) -> go.Figure | None:
+           lang: str, view: View = View(), axis: XAxis | None = None) -> go.Figure | None:
     series = spec_series(run, spec)
     if not series:
         return None
+    axis = axis or x_axis(run, view)
+    findings = list(findings)
+    curves = curves_of(run, spec, series)
     fig = go.Figure()
-    for canonical, s in series.items():
-        shown = thin(s)
-        fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines",
-                        name=_label(canonical, spec, run))
-    steps = np.concatenate([s.index.to_numpy(dtype=np.float64) for s in series.values()])
+    add_curves(fig, curves, axis, view.smoothing, lang, evidence_steps(findings, series))
+    steps = axis.convert(np.concatenate([s.index.to_numpy(dtype=np.float64) for s in series.values()]))
     middle = (steps.min() + steps.max()) / 2 if steps.size else 0.0
     for number, f in findings:
-        _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang, middle)
-    lay_out(fig, t(f"chart_{spec.id}", lang), lang)
-    fig.update_yaxes(**y_axis(series.values(), spec.log_y))
+        _draw_finding(fig, number, f, [e for e in f.evidence if e.tag in series], lang, middle,
+                      axis)
+    lay_out(fig, t(f"chart_{spec.id}", lang), lang, x=axis.title)
+    levels = [lv for _, f in findings for e in f.evidence
+              if e.tag in series and (lv := threshold_level(e)) is not None]
+    y_layout(fig, curves, axis, log=view.log_for(spec.id), default_log=spec.log_y,
+             robust=view.robust, lang=lang, include=levels)
     return fig
 
 
-def y_axis(series: Iterable[pd.Series], log_y: bool) -> dict:
-    """The y axis of a chart: log only where the curves span a decade or more, with readable
-    ticks. Plotly's own log ticks label the minor 2× and 5× ticks with a bare "2", "5" over a
-    narrow range (a constant lr of 0.001 shows "2 5 2 5"), so the ticks are chosen here."""
-    values = np.concatenate([s.to_numpy(dtype=np.float64) for s in series] or [np.empty(0)])
-    values = values[np.isfinite(values)]
-    if not len(values):
-        return dict(type="linear")
-    lo, hi = float(values.min()), float(values.max())
-    if hi - lo <= 1e-9 * max(abs(hi), abs(lo)):  # constant (a fixed lr): plotly would centre
-        pad = abs(hi) * 0.5 or 1.0  # it in a ±1 range, so 0.001 would read as 0; frame it
-        return dict(type="linear", range=[lo - pad, hi + pad], exponentformat="e")
-    if not log_y or lo <= 0:
-        return dict(type="linear")
-    decades = math.log10(hi / lo)
-    if decades < 1:  # under a decade: a linear axis reads the values directly
-        return dict(type="linear", exponentformat="e")
-    if decades >= 2:  # at least two whole decades in view: one tick each, as powers of ten
-        return dict(type="log", dtick=1, exponentformat="power")
-    # One to two decades: 1, 2 and 5 of each decade, every one written out.
-    ticks = [m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
-             for m in (1, 2, 5) if lo <= m * 10.0 ** k <= hi]
-    return dict(type="log", tickvals=ticks, tickformat=".0e")
-
-
 def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Evidence], lang: str,
-                  middle: float) -> None:
+                  middle: float, axis: XAxis = STEP) -> None:
     """Windows shaded, thresholds dotted, the onset dashed. The finding's title labels its first
     window only (two labels of one finding overlap), on the side of the window facing the
     middle of the chart: plotly widens the x axis to fit a label that runs past the data."""
@@ -140,7 +136,7 @@ def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Eviden
     color = SEVERITY_COLOR.get(f.severity, "#7f8c8d")
     labelled = False
     for ev in evidence:
-        start, end = ev.steps
+        start, end = (float(v) for v in axis.convert(np.array(ev.steps)))
         if end > start:
             label = {} if labelled else dict(
                 annotation_text=f"{number}. {f.title}", annotation_font_size=11,
@@ -153,7 +149,7 @@ def _draw_finding(fig: go.Figure, number: int, f: Finding, evidence: list[Eviden
                           annotation_text=f"{t('threshold', lang)} {level:.3g}",
                           annotation_position="bottom right", annotation_font_size=10)
     if f.onset_step is not None:
-        fig.add_vline(x=f.onset_step, line_dash="dash", line_color=color,
+        fig.add_vline(x=float(axis.convert(np.array([f.onset_step]))[0]), line_dash="dash", line_color=color,
                       annotation_text=f"{number}. {t('onset', lang)}", annotation_position="bottom right",
                       annotation_font_size=10)
 
@@ -167,18 +163,20 @@ def lay_out(fig: go.Figure, title: str, lang: str, *, x: str = "step", height: i
                       **more)
 
 
-def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str) -> go.Figure | None:
+def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str,
+                 view: View = View()) -> go.Figure | None:
     """One canonical tag of several runs on one chart, each run its own line (the runs
-    picked together on the Diagnose page); None when none of them has it."""
-    fig = go.Figure()
-    for label, run in runs:
-        series = run.scalar(canonical)
-        if series is not None and len(series):
-            shown = thin(series)
-            fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=label)
-    if not fig.data:
+    picked together on the Diagnose page); None when none of them has it. By step: the runs'
+    epochs and clocks need not agree."""
+    curves = [Curve(label, s.index.to_numpy(), s.to_numpy(np.float64), chart_style.palette(i))
+              for i, (label, run) in enumerate(runs)
+              if (s := run.scalar(canonical)) is not None and len(s)]
+    if not curves:
         return None
+    fig = go.Figure()
+    add_curves(fig, curves, STEP, view.smoothing, lang)
     lay_out(fig, canonical, lang)
+    y_layout(fig, curves, STEP, log=view.log_for("loss"), robust=view.robust, lang=lang)
     return fig
 
 
@@ -189,23 +187,26 @@ def other_tags(run: RunData) -> list[str]:
     return sorted(str(tag) for tag, n in counts.items() if n >= 2 and not run.tag_map.get(str(tag)))
 
 
-def other_figure(run: RunData, tag: str, lang: str) -> go.Figure:
+def other_figure(run: RunData, tag: str, lang: str, view: View = View(),
+                 axis: XAxis | None = None) -> go.Figure:
     """One unmapped scalar tag, as logged (the last write of a step wins, as everywhere)."""
     series = run.original(tag)
-    shown = thin(series)
+    axis = axis or x_axis(run, view)
+    curves = [Curve(tag, series.index.to_numpy(), series.to_numpy(np.float64), chart_style.palette(0))]
     fig = go.Figure()
-    fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines", name=tag)
-    lay_out(fig, tag, lang, height=260, showlegend=False)
-    fig.update_yaxes(**y_axis([series], log_y=False))
+    add_curves(fig, curves, axis, view.smoothing, lang)
+    lay_out(fig, tag, lang, x=axis.title, height=260, showlegend=False)
+    y_layout(fig, curves, axis, log=view.log_for("other"), robust=view.robust, lang=lang)
     return fig
 
 
-def figures(run: RunData, report: Report, lang: str) -> list[tuple[str, go.Figure]]:
+def figures(run: RunData, report: Report, lang: str, view: View = View()) -> list[tuple[str, go.Figure]]:
     """(chart id, figure) for every chart the run has data for; findings numbered as listed."""
     numbered = list(enumerate(report.findings, start=1))
+    axis = x_axis(run, view)
     out = []
     for spec in SPECS:
-        fig = figure(run, spec, numbered, lang)
+        fig = figure(run, spec, numbered, lang, view, axis)
         if fig is not None:
             out.append((spec.id, fig))
     return out

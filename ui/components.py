@@ -22,11 +22,12 @@ from diagnostics.messages_zh import translate
 from diagnostics.model import Finding, Remedy, Report, Severity
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
+from diagnostics.statistic_names import statistic_name
 from trainers.config import ConfigError
 from trainers.family import RunNode
 from trainers.jobs import read_json, run_state
 from trainers.rerun import RerunError
-from ui import backend_zh, charts, export, rerun, shell, sources
+from ui import backend_zh, chart_controls, charts, curves_panel, export, report_html, rerun, shell, sources
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -54,11 +55,12 @@ def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang
     if differ is not None:
         st.markdown(f"**{t('config_differs', lang)}**")
         st.dataframe(differ, hide_index=True, width="stretch", key="overview_config")
+    view = chart_controls.current()
     figs = [(tag, fig) for tag in ("train/loss", "val/loss")
-            if (fig := charts.runs_overlay(zip(labels, runs), tag, lang)) is not None]
-    for column, (tag, fig) in zip(st.columns(2), figs):
+            if (fig := charts.runs_overlay(zip(labels, runs), tag, lang, view)) is not None]
+    for column, (tag, fig) in curves_panel.grid(figs):
         with column:
-            st.plotly_chart(fig, key=f"overview_chart:{tag}", width="stretch", config={"displaylogo": False})
+            curves_panel.show(fig, f"overview_chart:{tag}")
 
 
 def _setting(value: Any) -> str:
@@ -138,35 +140,6 @@ def health_summary(report: Report, lang: str) -> None:
         st.markdown("\n".join(lines) or t("none", lang))
 
 
-def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
-    st.subheader(t("curves", lang))
-    figs = charts.figures(run, report, lang)
-    if not figs:
-        st.info(t("no_curves", lang))
-        return
-    columns = st.columns(2)
-    for i, (chart_id, fig) in enumerate(figs):
-        with columns[i % 2]:
-            st.plotly_chart(fig, key=f"chart:{run_key}:{chart_id}", width="stretch",
-                            config={"displaylogo": False})
-    _other_scalars(run, lang, run_key)
-
-
-def _other_scalars(run: RunData, lang: str, run_key: str) -> None:
-    """What the run logged beyond the canonical tags (mAP, rewards, ...): no rule reads it,
-    but a user judging a run wants it beside the diagnosis."""
-    tags = charts.other_tags(run)
-    if not tags:
-        return
-    with st.expander(t("other_scalars", lang, n=len(tags)), icon="📈"):
-        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"other:{run_key}")
-        columns = st.columns(2)
-        for i, tag in enumerate(shown):
-            with columns[i % 2]:
-                st.plotly_chart(charts.other_figure(run, tag, lang), key=f"other:{run_key}:{tag}",
-                                width="stretch", config={"displaylogo": False})
-
-
 def findings(report: Report, lang: str, target: rerun.Target | None = None) -> None:
     """`target`: the run as a parent of re-runs; None where re-running is not offered."""
     st.subheader(t("findings", lang))
@@ -196,7 +169,7 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
                 {
                     t("ev_tag", lang): e.tag,
                     t("ev_steps", lang): f"{e.steps[0]}–{e.steps[1]}",
-                    t("ev_statistic", lang): e.statistic,
+                    t("ev_statistic", lang): statistic_name(e.statistic, lang),
                     t("ev_value", lang): f"{e.value:.4g}",
                     t("ev_threshold", lang): f"{e.threshold:.4g}",
                 }
@@ -274,10 +247,14 @@ def findings_brief(report: Report, lang: str, marks: Mapping[str, str] | None = 
 def export_buttons(run: RunData, report: Report, lang: str, run_key: str) -> None:
     st.subheader(t("export", lang))
     stem = export.file_stem(report.run)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
         st.download_button(t("download_json", lang), export.to_json(report, run), file_name=f"{stem}.json",
                            mime="application/json", key=f"dl_json:{run_key}", on_click="ignore", icon="📥")
-    with right:
+    with middle:
         st.download_button(t("download_md", lang), export.to_markdown(report, lang), file_name=f"{stem}.md",
                            mime="text/markdown", key=f"dl_md:{run_key}", on_click="ignore", icon="📝")
+    with right:  # built on click (a callable): ~5 MB with plotly.js inlined, not on every draw
+        st.download_button(t("download_html", lang), lambda: report_html.build(run, report, lang),
+                           file_name=f"{stem}.html", mime="text/html", key=f"dl_html:{run_key}",
+                           on_click="ignore", icon="🌐")

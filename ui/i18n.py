@@ -111,6 +111,30 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_weight_norm": {"en": "Weight norm per layer", "zh": "各层权重范数"},
     "step": {"en": "step", "zh": "步数"},
     "onset": {"en": "onset", "zh": "起始"},
+    "x_wall_h": {"en": "relative time (h)", "zh": "相对时间（小时）"},
+    "x_wall_min": {"en": "relative time (min)", "zh": "相对时间（分钟）"},
+    "x_wall_s": {"en": "relative time (s)", "zh": "相对时间（秒）"},
+    "raw": {"en": "raw", "zh": "原始"},
+    "off_scale": {"en": "off scale", "zh": "超出范围"},
+    "broken_at": {"en": "→ {value} at step {step}", "zh": "→ 第 {step} 步为 {value}"},
+    "view_smoothing": {"en": "Smoothing", "zh": "平滑"},
+    "view_smoothing_help": {"en": "TensorBoard's exponential moving average (debiased); the raw "
+                                  "curve stays faint behind it.",
+                            "zh": "TensorBoard 的指数移动平均（去偏）；原始曲线以淡色保留在后面。"},
+    "view_x": {"en": "X axis", "zh": "横轴"},
+    "view_x_step": {"en": "step", "zh": "步数"},
+    "view_x_epoch": {"en": "epoch", "zh": "轮次"},
+    "view_x_wall": {"en": "relative time", "zh": "相对时间"},
+    "view_x_missing": {"en": "This run cannot tell its {what}; drawn by step.",
+                       "zh": "此运行无法确定{what}，按步数绘制。"},
+    "view_robust": {"en": "Ignore outliers", "zh": "忽略离群点"},
+    "view_robust_help": {"en": "Y range from the 1st to 99th percentile: a few extreme points no "
+                               "longer flatten the rest; they are marked ▲▼ at the edge.",
+                         "zh": "纵轴范围取 1%–99% 分位数：少数极端点不再压扁其余曲线，它们以 ▲▼ 标在边缘。"},
+    "view_log": {"en": "Y scale", "zh": "纵轴刻度"},
+    "view_log_auto": {"en": "auto", "zh": "自动"},
+    "view_log_linear": {"en": "linear", "zh": "线性"},
+    "view_log_log": {"en": "log", "zh": "对数"},
     "threshold": {"en": "threshold", "zh": "阈值"},
     # findings
     "findings": {"en": "Findings, in the order to fix them", "zh": "问题（按处理顺序）"},
@@ -168,6 +192,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "guide_meaning": {"en": "what it is", "zh": "含义"},
     "guide_tips": {"en": "General advice", "zh": "通用建议"},
+    "report_writer": {"en": "written by {writer}", "zh": "写入程序：{writer}"},
+    "download_html": {"en": "HTML report (with charts)", "zh": "HTML 报告（含图表）"},
     "guide_sources": {"en": "The source documents", "zh": "出处文档"},
     "guide_sources_text": {"en": "Every remedy and the order of diagnosis come from these five documents "
                                  "(in Chinese); each remedy names the document and section it rests on.",
@@ -426,7 +452,7 @@ LABELS: dict[str, dict[str, str]] = {
 # value as the *displayed* label, so after a language switch the old label matches no option
 # and the choice would silently reset; `keep_choices` re-sets them as plain values instead.
 TRANSLATED_KEYS = ("source",)
-TRANSLATED_PREFIXES = ("map:",)
+TRANSLATED_PREFIXES = ("map:", "curve_view:")
 
 
 def keep_choices() -> None:

@@ -60,7 +60,9 @@ def panel(run: RunData, mapped: RunData, run_key: str, lang: str) -> None:
     with st.expander(t("mapping", lang), expanded=changed, icon="🏷️"):
         st.caption(t("mapping_help", lang))
         counts = run.point_counts()
-        options = [NONE, *sorted(run.scalars["tag"].unique().tolist())]
+        # Derived tags too (a loss logged only as components): a default missing from the
+        # options is reset to the first one, which would unmap the loss.
+        options = [NONE, *sorted({*run.scalars["tag"].unique().tolist(), *run.derived})]
 
         def label(tag: str) -> str:
             if tag == NONE:

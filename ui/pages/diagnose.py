@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import compare_view, components, diagnosis, mapping, picker, rerun, watch
+from ui import compare_view, components, curves_panel, diagnosis, mapping, picker, rerun, watch
 from ui.i18n import current_lang, t
 
 
@@ -35,7 +35,7 @@ def show_run(chosen: picker.Chosen, lang: str) -> None:
     components.health_summary(report, lang)
     components.config_table(chosen.run, lang, chosen.key)
     mapping.panel(chosen.run, mapped, chosen.key, lang)
-    components.curves(mapped, report, lang, chosen.key)
+    curves_panel.curves(mapped, report, lang, chosen.key)
     components.findings(report, lang, rerun.target(chosen.run, chosen.key, lang))
     components.export_buttons(mapped, report, lang, chosen.key)
 

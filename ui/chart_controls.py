@@ -1,0 +1,66 @@
+"""The curve controls a TensorBoard user looks for: smoothing, x axis, outlier-robust range, and
+a log/linear switch per chart. Their keys carry no run id, so a choice is kept when another run
+is opened; `keep()` holds them while no chart is drawn (Streamlit drops the state of a widget
+that a rerun does not draw).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from ui.curve_view import LOG_CHOICES, X_CHOICES, View, XAxis
+from ui.i18n import t
+
+PREFIX = "curve_view:"
+SMOOTHING, X, ROBUST = f"{PREFIX}smoothing", f"{PREFIX}x", f"{PREFIX}robust"
+LOG = f"{PREFIX}log:"
+
+
+def keep() -> None:
+    """Call before any of these widgets is drawn in a run (re-setting a drawn one raises)."""
+    for key in list(st.session_state):
+        if str(key).startswith(PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def _default(key: str, **value: Any) -> dict[str, Any]:
+    # A default passed while the state holds a value makes Streamlit warn on the page.
+    return {} if key in st.session_state else value
+
+
+def controls(axes: Mapping[str, XAxis], lang: str) -> View:
+    """The bar above the curves; returns the view it sets. `axes`: what this run offers."""
+    smooth, x, robust = st.columns([3, 3, 2], vertical_alignment="bottom")
+    with smooth:
+        st.slider(t("view_smoothing", lang), 0.0, 0.99, step=0.01, key=SMOOTHING,
+                  help=t("view_smoothing_help", lang), **_default(SMOOTHING, value=0.0))
+    with x:
+        st.radio(t("view_x", lang), X_CHOICES, key=X, horizontal=True,
+                 format_func=lambda c: t(f"view_x_{c}", lang), **_default(X, index=0))
+    with robust:
+        st.toggle(t("view_robust", lang), key=ROBUST, help=t("view_robust_help", lang),
+                  **_default(ROBUST, value=True))
+    view = current()
+    if view.x not in axes:  # said once, then drawn by step
+        st.caption(t("view_x_missing", lang, what=t(f"view_x_{view.x}", lang)))
+    return view
+
+
+def log_choice(chart_id: str, lang: str) -> str:
+    """Auto / linear / log for one chart, drawn just above it."""
+    key = f"{LOG}{chart_id}"
+    return st.radio(t("view_log", lang), LOG_CHOICES, key=key, horizontal=True,
+                    label_visibility="collapsed", format_func=lambda c: t(f"view_log_{c}", lang),
+                    **_default(key, index=0))
+
+
+def current() -> View:
+    """The view as last set, for charts drawn where the controls are not (the overview)."""
+    state = st.session_state
+    x = state.get(X, "step")
+    return View(smoothing=float(state.get(SMOOTHING, 0.0)), x=x if x in X_CHOICES else "step",
+                robust=bool(state.get(ROBUST, True)),
+                log={str(k)[len(LOG):]: v for k, v in state.items()
+                     if str(k).startswith(LOG) and v in LOG_CHOICES})

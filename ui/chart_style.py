@@ -1,0 +1,40 @@
+"""One colour per role, the same on every chart (TensorBoard/W&B users read train vs val by
+colour at a glance), and hover text that names the series. No Streamlit here."""
+from __future__ import annotations
+
+ROLE_COLOR = {
+    "train": "#1f77b4",  # blue
+    "val": "#ff7f0e",  # orange: never a second shade of blue next to train
+    "lr": "#9467bd",  # purple
+    "total": "#222222",  # a family's total, drawn over its layers
+}
+# Layers, runs: a fixed order, so layer i has the same colour on every per-layer chart.
+PALETTE = ("#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+           "#1f77b4", "#ff7f0e", "#9467bd", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896")
+CLIPPED_COLOR = "#c0392b"
+
+
+def role(canonical: str) -> str | None:
+    """train / val / lr / total for a canonical tag; None for a layer of a family."""
+    head, _, tail = canonical.partition("/")
+    if head in ("train", "val"):
+        return head
+    if head == "opt":
+        return "lr"
+    return "total" if tail == "total" else None
+
+
+def color(canonical: str, position: int = 0) -> str:
+    """The colour of a canonical tag; `position`: a layer's place among its family's layers."""
+    r = role(canonical)
+    return ROLE_COLOR[r] if r else PALETTE[position % len(PALETTE)]
+
+
+def palette(position: int) -> str:
+    return PALETTE[position % len(PALETTE)]
+
+
+def hover(name: str, x_title: str) -> str:
+    """Series name, x and value on hover, instead of plotly's bare "(13, 0.12)"."""
+    safe = name.replace("%{", "%{{").replace("<", "&lt;")
+    return f"<b>{safe}</b><br>{x_title}: %{{x:,.6~g}}<br>%{{y:.6~g}}<extra></extra>"

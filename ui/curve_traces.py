@@ -1,0 +1,125 @@
+"""Curves onto a plotly figure as a TensorBoard user expects them: raw faint behind the smoothed
+line, downsampled for the browser with evidence points kept, a y axis a few outliers or an inf
+cannot stretch (they are marked at the edge instead), readable log ticks. No Streamlit here.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui import curve_math as cm
+from ui.chart_style import CLIPPED_COLOR, hover
+from ui.curve_view import XAxis
+from ui.i18n import t
+
+# Per trace: one min/max pair per pixel column of a full-width chart; more only slows the browser.
+MAX_POINTS = 1600
+MAX_MARKS = 200  # clipped points marked at the edge, per curve
+
+
+@dataclass(frozen=True)
+class Curve:
+    name: str
+    steps: np.ndarray
+    values: np.ndarray
+    color: str
+
+
+def add_curves(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, smoothing: float, lang: str,
+               keep_steps: Iterable[float] = ()) -> None:
+    """Each curve as one legend entry; with smoothing, the raw curve faint behind it."""
+    keep_steps = list(keep_steps)
+    x_title = t(axis.title, lang)
+    for c in curves:
+        x = axis.convert(c.steps)
+        raw = cm.drawable(c.values)
+        keep = cm.nearest_positions(c.steps, keep_steps)
+        line = dict(color=c.color, width=2)
+        if smoothing > 0:
+            pos = cm.thin_positions(raw, MAX_POINTS, keep)
+            raw_name = f"{c.name} ({t('raw', lang)})"
+            fig.add_scatter(x=x[pos], y=raw[pos], mode="lines", name=raw_name,
+                            legendgroup=c.name, showlegend=False, opacity=0.25,
+                            line=dict(color=c.color, width=1), hovertemplate=hover(raw_name, x_title))
+            raw = cm.ema(raw, smoothing)
+        pos = cm.thin_positions(raw, MAX_POINTS, keep)
+        fig.add_scatter(x=x[pos], y=raw[pos], mode="lines", name=c.name, legendgroup=c.name,
+                        line=line, hovertemplate=hover(c.name, x_title))
+
+
+def y_layout(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, *, log: str = "auto",
+             default_log: bool = False, robust: bool = True, lang: str = "en",
+             include: Sequence[float] = ()) -> None:
+    """The y axis, then what it leaves out marked: points beyond a robust range as triangles at
+    the edge, the first NaN / inf / astronomical value of each curve as an annotation."""
+    values = np.concatenate([cm.drawable(c.values) for c in curves] or [np.empty(0)])
+    spec = y_axis(values, log, default_log, robust, include)
+    fig.update_yaxes(**spec)
+    lo, hi = spec.get("range", (-math.inf, math.inf))
+    is_log = spec.get("type") == "log"
+    x_title = t(axis.title, lang)
+    for c in curves:
+        _mark_clipped(fig, c, axis, lo, hi, is_log, x_title, lang)
+        broken = cm.first_broken(c.steps, c.values)
+        if broken is not None:
+            step, value = broken
+            fig.add_annotation(x=float(axis.convert(np.array([step]))[0]), y=1, yref="paper",
+                               text=t("broken_at", lang, value=cm.compact(value), step=f"{step:g}"),
+                               showarrow=True, arrowhead=2, ax=0, ay=26, arrowcolor=CLIPPED_COLOR,
+                               font=dict(size=10, color=CLIPPED_COLOR), bgcolor="rgba(255,255,255,0.8)")
+
+
+def _mark_clipped(fig: go.Figure, c: Curve, axis: XAxis, lo: float, hi: float, is_log: bool,
+                  x_title: str, lang: str) -> None:
+    v = cm.drawable(c.values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.log10(v) if is_log else v
+    for above, edge, symbol in ((True, hi, "triangle-up"), (False, lo, "triangle-down")):
+        if not math.isfinite(edge):
+            continue
+        where = np.flatnonzero(u > edge if above else u < edge)
+        if not where.size:
+            continue
+        where = where[np.linspace(0, where.size - 1, min(where.size, MAX_MARKS)).astype(int)]
+        y_edge = 10.0 ** edge if is_log else edge
+        fig.add_scatter(x=axis.convert(c.steps[where]), y=np.full(where.size, y_edge), mode="markers",
+                        name=t("off_scale", lang), showlegend=False, customdata=v[where],
+                        marker=dict(symbol=symbol, size=8, color=CLIPPED_COLOR),
+                        hovertemplate=f"<b>{c.name}</b> ({t('off_scale', lang)})<br>{x_title}: "
+                                      "%{x:,.6~g}<br>%{customdata:.4g}<extra></extra>")
+
+
+def y_axis(values: np.ndarray, log: str = "auto", default_log: bool = False,
+           robust: bool = True, include: Sequence[float] = ()) -> dict:
+    """Plotly y-axis settings. `log`: "auto" (log where `default_log` and the curve spans a
+    decade, or anywhere it spans three), "log" (whenever all values are positive), "linear".
+    `include`: levels drawn on the chart (thresholds) that a set range must still show."""
+    v = values[np.isfinite(values)]
+    if not v.size:
+        return dict(type="linear")
+    lo, hi = float(v.min()), float(v.max())
+    if hi - lo <= 1e-9 * max(abs(hi), abs(lo)):  # constant (a fixed lr): plotly would centre
+        pad = abs(hi) * 0.5 or 1.0  # it in a ±1 range, so 0.001 would read as 0; frame it
+        return dict(type="linear", range=[lo - pad, hi + pad], exponentformat="e")
+    decades = math.log10(hi / lo) if lo > 0 else 0.0
+    use_log = lo > 0 and (log == "log" or (log == "auto" and decades >= (1 if default_log else 3)))
+    bounds = cm.robust_range(v, use_log) if robust else None
+    levels = [x for x in include if math.isfinite(x) and (x > 0 or not use_log)]
+    if use_log:
+        return _log_axis(bounds or (math.log10(lo), math.log10(hi)), levels)
+    if bounds:
+        bounds = (min([bounds[0], *levels]), max([bounds[1], *levels]))
+    return dict(type="linear", exponentformat="e", **({"range": list(bounds)} if bounds else {}))
+
+
+def _log_axis(bounds: tuple[float, float], levels: Sequence[float]) -> dict:
+    """A log axis over `bounds` (log10 units) widened to show `levels`, with our own ticks."""
+    a, b = bounds
+    a, b = min([a, *map(math.log10, levels)]), max([b, *map(math.log10, levels)])
+    pad = 0.04 * max(b - a, 0.1)
+    vals, text = cm.log_ticks(10.0 ** a, 10.0 ** b)
+    return dict(type="log", range=[a - pad, b + pad], tickvals=vals, ticktext=text)

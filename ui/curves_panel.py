@@ -1,0 +1,64 @@
+"""The Curves section of a run: the controls, then one chart per curve family with the findings'
+evidence on it, laid two to a row (a lone chart takes the full width); what else the run
+logged, on request. Figures are built in `ui.charts`; this module only places them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from diagnostics.model import Report
+from diagnostics.rundata import RunData
+from ui import chart_controls, charts, curve_view
+from ui.i18n import t
+
+PLOTLY_CONFIG = {"displaylogo": False}
+T = TypeVar("T")
+
+
+def grid(items: Sequence[T], per_row: int = 2) -> Iterator[tuple[object, T]]:
+    """(column, item) in rows of `per_row`; a row holding one item gives it the full width."""
+    for i in range(0, len(items), per_row):
+        row = items[i:i + per_row]
+        yield from zip(st.columns(len(row)), row)
+
+
+def show(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)
+
+
+def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
+    st.subheader(t("curves", lang))
+    specs = [s for s in charts.SPECS if charts.spec_series(run, s)]
+    if not specs:
+        st.info(t("no_curves", lang))
+        return
+    axes = curve_view.x_axes(run)
+    view = chart_controls.controls(axes, lang)
+    axis = axes.get(view.x, curve_view.STEP)
+    numbered = list(enumerate(report.findings, start=1))
+    for column, spec in grid(specs):
+        with column:
+            mine = replace(view, log={spec.id: chart_controls.log_choice(spec.id, lang)})
+            fig = charts.figure(run, spec, numbered, lang, mine, axis)
+            if fig is not None:
+                show(fig, f"chart:{run_key}:{spec.id}")
+    _other_scalars(run, lang, run_key, view, axis)
+
+
+def _other_scalars(run: RunData, lang: str, run_key: str, view: curve_view.View,
+                   axis: curve_view.XAxis) -> None:
+    """What the run logged beyond the canonical tags (rewards, a loss component...): no rule
+    reads it, but a user judging a run wants it beside the diagnosis."""
+    tags = charts.other_tags(run)
+    if not tags:
+        return
+    with st.expander(t("other_scalars", lang, n=len(tags)), icon="📈"):
+        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"other:{run_key}")
+        for column, tag in grid(shown):
+            with column:
+                show(charts.other_figure(run, tag, lang, view, axis), f"other:{run_key}:{tag}")
