@@ -10,7 +10,8 @@ alternate (rotating order) for `--repeats` rounds; the median is reported, so ma
 both alike. On a shared machine the difference of two step times is still noisy (a loaded
 2-core box: +-5 %), so the time spent inside the callback's hooks over the same window is
 reported too, against the bare step time: the overhead without the noise of a difference (it
-leaves out the hooked forward of a logging step and the writer thread: a few ms per 1000 steps). Model: our trainer's default digits MLP (2x64 ReLU, batch 64, Adam), 1 torch thread.
+leaves out the hooked forward of a logging step and the writer thread: a few ms per 1000 steps).
+Model: our trainer's default digits MLP (2x64 ReLU, batch 64, Adam), 1 torch thread.
 
     python benchmarks/callback_overhead.py [--repeats 7] [--warmup 50] [--only lightning|huggingface]
 """

@@ -123,7 +123,7 @@ def checks(shape: str, results: dict[str, dict]) -> list[tuple[str, bool | None]
     ]
     if shape == "runs":
         reopen = results.get("ours", {}).get("reopen_s")
-        out.append((f"runs: re-open of the logdir < 0.5 s" + (f" ({reopen:.3f} s)" if reopen is not None else ""),
+        out.append(("runs: re-open of the logdir < 0.5 s" + (f" ({reopen:.3f} s)" if reopen is not None else ""),
                     reopen < 0.5 if reopen is not None else None))
     return out
 

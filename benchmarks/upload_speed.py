@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 LAYERS = ("fc1", "fc2", "fc3", "fc4")
 SCALAR_TAGS = ("train/loss", "train/acc", "opt/lr", "grad_norm/total",
-               *(f"grad_norm/{l}" for l in LAYERS), *(f"dead_frac/{l}" for l in LAYERS))
+               *(f"grad_norm/{layer}" for layer in LAYERS), *(f"dead_frac/{layer}" for layer in LAYERS))
 HIST_EVERY = 50  # steps between histograms (act/ and grad/ per layer)
 VAL_EVERY = 100
 

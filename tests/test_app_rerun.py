@@ -14,10 +14,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.ui_fixtures import REPO
 from trainers.jobs import CANCELLED, RUNNING, JobQueue
 from trainers.lineage import read_lineage
 from trainers.rerun import submit_rerun
-from tests.ui_fixtures import REPO
 from ui import sources
 
 PARENT = "lr_oscillation"  # its fix-first finding's first remedy: lr ×0.1, which resolves it

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui_fixtures import (ARTIFACTS, UPLOAD_LOGS, browser, need_chromium,  # noqa: F401
-                               served_app, zip_dir)
+from tests.ui_fixtures import ARTIFACTS, UPLOAD_LOGS, browser, need_chromium, served_app, zip_dir  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

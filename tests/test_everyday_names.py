@@ -286,7 +286,6 @@ def test_total_norm_only_no_weight_gets_a_gradient(tmp_path):
     # activation shrinks layer by layer, so every weight's gradient is tiny; loss stays at ln 10.
     config = replace(scenario_config("vanishing_gradient"), activation="tanh", depth=6)
     torch.manual_seed(0)
-    data = load_data(config)
     model = nn.Sequential(*[m for _ in range(config.depth) for m in
                             (nn.Linear(64, 64, bias=False), nn.Tanh())], nn.Linear(64, 10, bias=False))
     for m in model:

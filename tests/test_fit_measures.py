@@ -11,9 +11,8 @@ from diagnostics import tags
 from diagnostics.engine import diagnose
 from diagnostics.reader import load
 from diagnostics.remedies import CATALOGUE, remedies_for
-from diagnostics.rules import RULES
+from diagnostics.rules import RULES, curves
 from diagnostics.rules.base import SyntheticRun
-from diagnostics.rules import curves
 
 
 def _write(folder, curves_by_tag: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:

@@ -23,8 +23,7 @@ from tests.ui_fixtures import browser  # noqa: F401  (the headless Chromium fixt
 from trainers.config import TrainConfig
 from trainers.job_process import WATCHER, wait_for_exit
 from trainers.job_record import error_line
-from trainers.jobs import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, UnsafeRegistry,
-                           run_state)
+from trainers.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, UnsafeRegistry, run_state
 from trainers.lineage import ancestors, lineage_tree, parent_of
 from trainers.repair import read_repair, submit_repair
 

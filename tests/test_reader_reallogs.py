@@ -66,9 +66,9 @@ EXPECTED = {
         ("run", "stable-baselines3", {"train/loss": "train/loss", "opt/lr": "train/learning_rate"}),
     "eadewusic__Traffic-Optimization-Capstone-Project/logs/hardware_ppo/run_8/seed_42/PPO_8_seed42/PPO_2/events.out.tfevents.1761608393.Climiradi.20760.0":
         ("run", "stable-baselines3", {"train/loss": "train/loss", "opt/lr": "train/learning_rate"}),
-    "huzaifasharafat__TFODCourse/Tensorflow/workspace/mobile 320x320/events.out.tfevents.1642104850.DESKTOP-K7GINSN.18160.0.v2":
+    "huzaifasharafat__TFODCourse/Tensorflow/workspace/mobile 320x320/events.out.tfevents.1642104850.DESKTOP-K7GINSN.18160.0.v2":  # noqa: E501
         ("run", "tf-object-detection", {"train/loss": "Loss/total_loss", "opt/lr": "learning_rate"}),
-    "huzaifasharafat__TFODCourse/Tensorflow/workspace/mobile 320x320/events.out.tfevents.1642106928.DESKTOP-K7GINSN.11496.0.v2":
+    "huzaifasharafat__TFODCourse/Tensorflow/workspace/mobile 320x320/events.out.tfevents.1642106928.DESKTOP-K7GINSN.11496.0.v2":  # noqa: E501
         ("run", "tf-object-detection", {"val/loss": "eval/Loss/total_loss"}),
     "huzaifasharafat__TFODCourse/Tensorflow/workspace/models/my_ssd_mobnet/eval/events.out.tfevents.1642130296.DESKTOP-K7GINSN.16556.0.v2":
         ("run", "tf-object-detection", {"val/loss": "eval/Loss/total_loss"}),

@@ -208,7 +208,8 @@ def _mixed(bad_tag: bool = True) -> list[bytes]:
 
 
 def record_bytes(step: int, values: list) -> bytes:
-    return event_pb2.Event(wall_time=WALL + step, step=step, summary=summary_pb2.Summary(value=values)).SerializeToString()
+    event = event_pb2.Event(wall_time=WALL + step, step=step, summary=summary_pb2.Summary(value=values))
+    return event.SerializeToString()
 
 
 @pytest.mark.parametrize("batch", [65_536, 1, 5, 64])

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from diagnostics.tags import (ALIASES, CANONICAL, apply_overrides, derived_losses, guess_writer, is_canonical,
-                             map_tags)
+from diagnostics.tags import ALIASES, CANONICAL, apply_overrides, derived_losses, guess_writer, is_canonical, map_tags
 
 # (writer, tags it writes, expected canonical for some of them; others must stay None)
 CASES = [

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainers.run_state import OVER, USABLE, RunState, run_state_of
 from trainers.jobs import run_state
 from trainers.lineage import Roots, lineage_tree
+from trainers.run_state import OVER, USABLE, RunState, run_state_of
 
 
 @dataclass(frozen=True)

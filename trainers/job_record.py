@@ -22,9 +22,21 @@ from typing import Any
 
 from trainers.confine import BUNDLED_SAMPLES, OutsideRoot, confined, read_bytes, read_json
 from trainers.run_state import (  # noqa: F401 - the queue's names for them
-    CANCELLED, DIVERGED, DONE, EARLY_STOPPED, FAILED, FINISHED, OVER, QUEUED, RUNNING, STATES,
-    STOPPED, USABLE, RunState, run_state_of)
-
+    CANCELLED,
+    DIVERGED,
+    DONE,
+    EARLY_STOPPED,
+    FAILED,
+    FINISHED,
+    OVER,
+    QUEUED,
+    RUNNING,
+    STATES,
+    STOPPED,
+    USABLE,
+    RunState,
+    run_state_of,
+)
 
 KINDS = ("train", "rerun", "repair")
 # (module, function) each kind runs. Code, not data: the only things a job process calls.

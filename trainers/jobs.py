@@ -34,9 +34,26 @@ from trainers import job_process
 from trainers.confine import OutsideRoot, atomic_write, confined, open_file
 from trainers.confine import read_json as _read_confined_json
 from trainers.job_record import (  # noqa: F401 - the queue's public names live here too
-    CANCELLED, CONFIG_FILE, DIVERGED, DONE, EARLY_STOPPED, FAILED, FINISHED, OVER, QUEUED,
-    RUNNING, STOPPED, USABLE, BadEntry, Job, RepairTask, RunState, error_line, job_from_entry,
-    run_state_of)
+    CANCELLED,
+    CONFIG_FILE,
+    DIVERGED,
+    DONE,
+    EARLY_STOPPED,
+    FAILED,
+    FINISHED,
+    OVER,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    USABLE,
+    BadEntry,
+    Job,
+    RepairTask,
+    RunState,
+    error_line,
+    job_from_entry,
+    run_state_of,
+)
 from trainers.job_registry import MAX_PARALLEL, Registry, UnsafeRegistry, shown_name  # noqa: F401
 from trainers.train_job import train_into  # noqa: F401 - imported from here by callers
 

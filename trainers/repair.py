@@ -35,8 +35,7 @@ from typing import Any
 from diagnostics.verdict_text import render_all
 from trainers.executor import EXECUTORS, Executor, TrainSpec, get_executor
 from trainers.jobs import Job, JobQueue, RepairTask, write_json
-from trainers.repair_record import (  # noqa: F401 - the repair's public names live here too
-    Attempt, NotJudged, ends_at, read_repair, record_dir)
+from trainers.repair_record import Attempt, NotJudged, ends_at, read_repair, record_dir  # noqa: F401 - the repair's public names live here too
 from trainers.rerun import RerunError, RerunPlan, parent_config, plan_rerun
 
 SKIPPED, FAILED = NotJudged.SKIPPED, NotJudged.FAILED

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from trainers.config import ConfigError, TrainConfig, apply_change, parse_set
-from trainers.jobs import (
-    CANCELLED, FAILED, USABLE, Job, JobQueue, reserve_run_dir, run_state, train_into)
+from trainers.jobs import CANCELLED, FAILED, USABLE, Job, JobQueue, reserve_run_dir, run_state, train_into
 from trainers.lineage import write_lineage
 
 

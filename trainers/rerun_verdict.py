@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from diagnostics.compare import Comparison, judge
 from diagnostics.rundata import RunData
 from trainers.family import Family, usable
-from trainers.run_state import OVER
 from trainers.lineage import read_lineage
+from trainers.run_state import OVER
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from diagnostics.compare import (
-    CONTAINED, FIXED, IMPROVED, NO_CHANGE, NOT_COMPARABLE, WORSE, Comparison, Kind, judge)
+from diagnostics.compare import CONTAINED, FIXED, IMPROVED, NO_CHANGE, NOT_COMPARABLE, WORSE, Comparison, Kind, judge
 from diagnostics.engine import diagnose
 from diagnostics.model import Report
 from diagnostics.remedies import display_title

@@ -8,7 +8,8 @@ step). Otherwise, on the train loss median-smoothed over 10 % of its points: the
 final level to its running minimum, when that level is also at least `above_start`× the
 first logged loss (far worse than the untrained net) and stays there until the end
 (persistence: a spike that recovers is not divergence; a loss that bounces around a level up
-to ~3× its start — seen with too-high learning rates on our grid — is oscillation). The val loss alone never signals runaway (rising val loss is
+to ~3× its start — seen with too-high learning rates on our grid — is oscillation). The val loss alone never
+signals runaway (rising val loss is
 what overfitting looks like).
 
 A relapse is divergence too, without NaN: a loss that had learned (its smoothed minimum at most
@@ -30,8 +31,7 @@ import numpy as np
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text,
-                                     unusable_loss)
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, unusable_loss
 from diagnostics.rundata import RunData
 
 ID = "divergence"

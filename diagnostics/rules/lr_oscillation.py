@@ -38,7 +38,8 @@ points (sparse logging) are left to the val curve: ten samples of a swinging bat
 too few to tell on their own, but `min_train_points_with_val` of them may back a val curve
 (both must pass their agreeing thresholds). A train loss logged as epoch means (Keras `epoch_loss`, Lightning
 `train_loss_epoch`: `tags.is_epoch_mean`) averages its batches already: beside a val curve,
-`min_epoch_points` of each (a 6-epoch Keras run) are judged together. On our grid (dense logs) oscillating runs reach train >= 0.11 and val
+`min_epoch_points` of each (a 6-epoch Keras run) are judged together. On our grid (dense logs) oscillating
+runs reach train >= 0.11 and val
 >= 0.060; healthy runs stay <= 0.082 (train, two moons) and <= 0.027 (val).
 """
 from __future__ import annotations
@@ -52,8 +53,7 @@ from diagnostics import signals as sig
 from diagnostics import tags
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text, too_few,
-                                     unusable_loss)
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, too_few, unusable_loss
 from diagnostics.rundata import RunData
 
 ID = "lr_oscillation"

@@ -68,8 +68,7 @@ from diagnostics import signals as sig
 from diagnostics import tags
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import (Examples, Rule, SyntheticRun, finding, fmt, text, too_few,
-                                     unusable_loss)
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, too_few, unusable_loss
 from diagnostics.rundata import RunData
 
 ID = "overfitting"

@@ -8,7 +8,12 @@ import streamlit as st
 
 from diagnostics.documents import DOCUMENTS
 from diagnostics.remedies import (
-    DIAGNOSIS_ORDER, STAGE, diagnosis_source, general_tips, rule_title, stage_name,
+    DIAGNOSIS_ORDER,
+    STAGE,
+    diagnosis_source,
+    general_tips,
+    rule_title,
+    stage_name,
 )
 from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE
 from trainers.hooks import OWN_LOOP_EXAMPLE
