@@ -33,6 +33,7 @@ from .config import ConfigError, TrainConfig
 from .data import augment, load_data
 from .hooks import instrument, speed_up_event_writing, write_scalars
 from .models import build_model
+from .optim import make_optimizer, make_scheduler
 
 
 @dataclass
@@ -74,19 +75,9 @@ def train(config: TrainConfig, out_dir: str | os.PathLike, *, progress: bool = T
         torch.set_num_threads(1)  # tiny models: 1 thread is faster and stable under load
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)  # batch order + augmentation
     model = build_model(config, data.input_shape, data.n_classes).to(device)
-    opt = _optimizer(config, model)
-    sched = _scheduler(config, opt)
-    x_tr, y_tr = data.x_train.to(device), data.y_train.to(device)
-    x_va, y_va = data.x_val.to(device), data.y_val.to(device)
-
-    if run_dir is None:
-        run_dir = _new_run_dir(Path(out_dir), run_name or "run", config.seed)
-    else:
-        run_dir = Path(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(run_dir / "config.json", config.to_dict())
+    opt = make_optimizer(config, model)
+    run_dir = _open_run_dir(config, out_dir, run_name, run_dir)
     steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
     status: dict[str, Any] = {
         "state": "running", "epoch": 0, "epochs": config.epochs, "step": 0,
@@ -99,80 +90,13 @@ def train(config: TrainConfig, out_dir: str | os.PathLike, *, progress: bool = T
     writer = SummaryWriter(str(run_dir), flush_secs=1)
     for summary in hparams(config.to_dict(), {"val/loss": 0.0, "val/acc": 0.0}):
         writer.file_writer.add_summary(summary)  # into the run folder, no sub-folder
-    inst = instrument(model, writer, every=config.log_every, hist_every=config.hist_every)
-    history = History()
-
-    def log(step: int, values: dict[str, float]) -> None:  # one event per call
-        write_scalars(writer, step, values)
-        for tag, value in values.items():
-            history.scalars.setdefault(tag, []).append((step, value))
-
-    scalar_every = config.log_every  # the loop's own scalars: denser on short runs
-    if config.min_loss_points:
-        scalar_every = min(scalar_every, max(1, status["total_steps"] // config.min_loss_points))
-    bar = tqdm(total=status["total_steps"], disable=not progress, file=sys.stderr,
-               unit="step", desc=run_name or "train", leave=False)
-    step, state, bad_epochs = 0, "done", 0
+    loop = _Loop(config, data, device, model, opt, run_dir, status, writer, History(),
+                 instrument(model, writer, every=config.log_every, hist_every=config.hist_every),
+                 tqdm(total=status["total_steps"], disable=not progress, file=sys.stderr,
+                      unit="step", desc=run_name or "train", leave=False))
     try:
-        for epoch in range(1, config.epochs + 1):
-            model.train()
-            lr = opt.param_groups[0]["lr"]
-            loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
-            order = torch.randperm(len(x_tr), generator=gen).to(device)
-            for batch in order.split(config.batch_size):
-                x, y = x_tr[batch], y_tr[batch]
-                if config.augment:
-                    x = augment(x, config.dataset, gen)
-                logits = model(x)
-                loss = _loss(config, logits, y, data.n_classes)
-                loss_value = loss.item()  # one sync per step: needed to catch NaN at its step
-                history.step_loss.append(loss_value)
-                if not math.isfinite(loss_value):
-                    log(step, {"train/loss": loss_value})  # the event file itself shows it
-                    state, status["diverged_at_step"] = "diverged", step
-                    break
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                inst.after_backward(step)
-                if config.grad_clip:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                opt.step()
-                hits = (logits.argmax(1) == y).sum()
-                loss_sum += loss.detach() * len(y)
-                correct += hits
-                logged = None
-                if step % scalar_every == 0:  # in the instruments' event on their steps
-                    logged = {"train/loss": loss_value, "train/acc": hits.item() / len(y), "opt/lr": lr}
-                inst.after_step(step, logged)
-                step += 1
-                bar.update()
-            status.update(epoch=epoch, step=step)
-            if state == "diverged":
-                break
-            val_loss, val_acc = _evaluate(config, model, x_va, y_va, data.n_classes)
-            log(step, {"val/loss": val_loss, "val/acc": val_acc})
-            history.train_loss.append(loss_sum.item() / len(x_tr))
-            history.train_acc.append(correct.item() / len(x_tr))
-            history.val_loss.append(val_loss)
-            history.val_acc.append(val_acc)
-            history.lr.append(lr)
-            bar.set_postfix(epoch=epoch, val_loss=f"{val_loss:.3f}")
-            if not math.isfinite(val_loss):
-                state, status["diverged_at_step"] = "diverged", step
-                break
-            best = status["best_val_loss"]
-            if best is None or val_loss < best:
-                status["best_val_loss"], bad_epochs = val_loss, 0
-                _save(run_dir / "checkpoints" / "best.pt", model, config, epoch, step, val_loss)
-            else:
-                bad_epochs += 1
-            _write_json(run_dir / "status.json", status)
-            if config.early_stopping_patience and bad_epochs >= config.early_stopping_patience:
-                state = "early_stopped"
-                break
-            if sched is not None:
-                sched.step()
-        _save(run_dir / "checkpoints" / "final.pt", model, config, status["epoch"], step, None)
+        state = loop.run(make_scheduler(config, opt))
+        _save(run_dir / "checkpoints" / "final.pt", model, config, status["epoch"], loop.step, None)
     except BaseException as e:  # record why the run ended, then let the caller see it
         interrupted = isinstance(e, (KeyboardInterrupt, SystemExit))
         status.update(state="stopped" if interrupted else "failed", error=f"{type(e).__name__}: {e}")
@@ -180,14 +104,128 @@ def train(config: TrainConfig, out_dir: str | os.PathLike, *, progress: bool = T
     else:
         status["state"] = state
     finally:
-        status["finished"] = _now()
-        _write_json(run_dir / "status.json", status)
-        bar.close()
-        inst.close()  # writes the instruments' last pending values
-        for tag, points in inst.records.items():  # step scalars went through the instruments
-            history.scalars[tag] = sorted(history.scalars.get(tag, []) + points, key=lambda p: p[0])
-        writer.close()
-    return TrainResult(run_dir, state, history, status["diverged_at_step"])
+        loop.close()
+    return TrainResult(run_dir, status["state"], loop.history, status["diverged_at_step"])
+
+
+def _open_run_dir(config: TrainConfig, out_dir, run_name: str | None, run_dir) -> Path:
+    """The run's folder, with its config.json written."""
+    if run_dir is None:
+        run_dir = _new_run_dir(Path(out_dir), run_name or "run", config.seed)
+    else:
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+    _write_json(run_dir / "config.json", config.to_dict())
+    return run_dir
+
+
+class _Loop:
+    """The epochs of one run: its batches, then the epoch's evaluation, checkpoint and stop."""
+
+    def __init__(self, config, data, device, model, opt, run_dir, status, writer, history, inst, bar):
+        self.config, self.data, self.device, self.model, self.opt = config, data, device, model, opt
+        self.run_dir, self.status, self.writer, self.history = run_dir, status, writer, history
+        self.inst, self.bar = inst, bar
+        self.gen = torch.Generator().manual_seed(config.seed)  # batch order + augmentation
+        self.x_tr, self.y_tr = data.x_train.to(device), data.y_train.to(device)
+        self.x_va, self.y_va = data.x_val.to(device), data.y_val.to(device)
+        self.step = self.bad_epochs = 0
+        self.scalar_every = config.log_every  # the loop's own scalars: denser on short runs
+        if config.min_loss_points:
+            self.scalar_every = min(self.scalar_every, max(1, status["total_steps"] // config.min_loss_points))
+
+    def log(self, step: int, values: dict[str, float]) -> None:  # one event per call
+        write_scalars(self.writer, step, values)
+        for tag, value in values.items():
+            self.history.scalars.setdefault(tag, []).append((step, value))
+
+    def run(self, sched) -> str:
+        """Every epoch; the run's end state (done, diverged, early_stopped)."""
+        for epoch in range(1, self.config.epochs + 1):
+            self.model.train()
+            lr = self.opt.param_groups[0]["lr"]
+            sums = self.batches()
+            self.status.update(epoch=epoch, step=self.step)
+            if sums is None:
+                return "diverged"
+            ended = self.end_epoch(epoch, lr, *sums)
+            if ended:
+                return ended
+            if sched is not None:
+                sched.step()
+        return "done"
+
+    def batches(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """One epoch's steps: (loss sum, correct count), or None when the loss went NaN/inf."""
+        config = self.config
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device)
+        lr = self.opt.param_groups[0]["lr"]
+        order = torch.randperm(len(self.x_tr), generator=self.gen).to(self.device)
+        for batch in order.split(config.batch_size):
+            x, y = self.x_tr[batch], self.y_tr[batch]
+            if config.augment:
+                x = augment(x, config.dataset, self.gen)
+            logits = self.model(x)
+            loss = _loss(config, logits, y, self.data.n_classes)
+            loss_value = loss.item()  # one sync per step: needed to catch NaN at its step
+            self.history.step_loss.append(loss_value)
+            if not math.isfinite(loss_value):
+                self.log(self.step, {"train/loss": loss_value})  # the event file itself shows it
+                self.status["diverged_at_step"] = self.step
+                return None
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.inst.after_backward(self.step)
+            if config.grad_clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+            self.opt.step()
+            hits = (logits.argmax(1) == y).sum()
+            loss_sum += loss.detach() * len(y)
+            correct += hits
+            logged = None
+            if self.step % self.scalar_every == 0:  # in the instruments' event on their steps
+                logged = {"train/loss": loss_value, "train/acc": hits.item() / len(y), "opt/lr": lr}
+            self.inst.after_step(self.step, logged)
+            self.step += 1
+            self.bar.update()
+        return loss_sum, correct
+
+    def end_epoch(self, epoch: int, lr: float, loss_sum: torch.Tensor, correct: torch.Tensor) -> str | None:
+        """Evaluate, keep the best checkpoint, write the status; "diverged" or "early_stopped"
+        when the run ends here, else None."""
+        config, status, history = self.config, self.status, self.history
+        val_loss, val_acc = _evaluate(config, self.model, self.x_va, self.y_va, self.data.n_classes)
+        self.log(self.step, {"val/loss": val_loss, "val/acc": val_acc})
+        history.train_loss.append(loss_sum.item() / len(self.x_tr))
+        history.train_acc.append(correct.item() / len(self.x_tr))
+        history.val_loss.append(val_loss)
+        history.val_acc.append(val_acc)
+        history.lr.append(lr)
+        self.bar.set_postfix(epoch=epoch, val_loss=f"{val_loss:.3f}")
+        if not math.isfinite(val_loss):
+            status["diverged_at_step"] = self.step
+            return "diverged"
+        best = status["best_val_loss"]
+        if best is None or val_loss < best:
+            status["best_val_loss"], self.bad_epochs = val_loss, 0
+            _save(self.run_dir / "checkpoints" / "best.pt", self.model, config, epoch, self.step, val_loss)
+        else:
+            self.bad_epochs += 1
+        _write_json(self.run_dir / "status.json", status)
+        if config.early_stopping_patience and self.bad_epochs >= config.early_stopping_patience:
+            return "early_stopped"
+        return None
+
+    def close(self) -> None:
+        """Whatever ended the run: its status, the instruments' last values, the event file."""
+        self.status["finished"] = _now()
+        _write_json(self.run_dir / "status.json", self.status)
+        self.bar.close()
+        self.inst.close()  # writes the instruments' last pending values
+        for tag, points in self.inst.records.items():  # step scalars went through the instruments
+            self.history.scalars[tag] = sorted(self.history.scalars.get(tag, []) + points, key=lambda p: p[0])
+        self.writer.close()
 
 
 # ---- pieces of the loop -------------------------------------------------------------------
@@ -203,40 +241,6 @@ def _evaluate(config, model, x, y, n_classes) -> tuple[float, float]:
     logits = model(x)
     loss = _loss(config, logits, y, n_classes).item()
     return loss, (logits.argmax(1) == y).float().mean().item()
-
-
-def _optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    p, lr, wd = model.parameters(), config.lr, config.weight_decay
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(p, lr=lr, momentum=config.momentum, weight_decay=wd)
-    if config.optimizer == "rmsprop":
-        return torch.optim.RMSprop(p, lr=lr, momentum=config.momentum, weight_decay=wd)
-    if config.optimizer == "adagrad":
-        return torch.optim.Adagrad(p, lr=lr, weight_decay=wd)
-    return torch.optim.Adam(p, lr=lr, weight_decay=wd)
-
-
-def _scheduler(config: TrainConfig, opt: torch.optim.Optimizer):
-    if config.lr_warmup_epochs:
-        return torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: _lr_factor(config, epoch))
-    if config.lr_schedule == "step":
-        return torch.optim.lr_scheduler.StepLR(opt, config.lr_step_size, config.lr_gamma)
-    if config.lr_schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
-    return None
-
-
-def _lr_factor(config: TrainConfig, epoch: int) -> float:
-    """The lr multiplier of a 0-based epoch under a linear warm-up, then the schedule."""
-    warm = config.lr_warmup_epochs
-    if epoch < warm:
-        return (epoch + 1) / (warm + 1)
-    after = epoch - warm
-    if config.lr_schedule == "step":
-        return config.lr_gamma ** (after // config.lr_step_size)
-    if config.lr_schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * after / (config.epochs - warm)))
-    return 1.0
 
 
 def _device(choice: str) -> torch.device:
