@@ -146,6 +146,12 @@ class RunData:
             (self.original(o) for o in originals), key=len).rename(canonical))
         return best if len(best) else None
 
+    def chosen_original(self, canonical: str) -> str | None:
+        """The original tag `scalar(canonical)` reads: of those mapped onto it, the one with the
+        most steps (after a re-logged step counts once), the first on a tie."""
+        originals = self.originals_for(canonical)
+        return max(originals, key=lambda o: len(self.original(o))) if originals else None
+
     def original(self, tag: str) -> pd.Series:
         """The step-indexed series of one original (or derived) tag; empty when it has none.
         A derived tag is the sum of its parts at the steps where all of them were logged.

@@ -241,3 +241,20 @@ def test_histogram_statistics_are_computed_once_per_run():
     first = run.histogram_statistic("grad/b", sig.hist_l2)
     assert first is run.histogram_statistic("grad/b", sig.hist_l2)
     pd.testing.assert_series_equal(first, old_hist_l2(run.histogram("grad/b")))
+
+
+def test_the_mapping_panel_shows_the_original_the_diagnosis_reads():
+    # Two originals map onto train/loss: one re-logs every step three times (more rows), the
+    # other has more distinct steps. The diagnosis reads the second; so must the panel.
+    from diagnostics.rules.base import SyntheticRun
+    from ui.mapping import guessed
+
+    steps = np.arange(10)
+    run = (SyntheticRun("two_losses")
+           .scalar("loss", np.repeat(steps, 3), np.repeat(np.linspace(2, 1, 10), 3))
+           .scalar("train_loss", np.arange(20), np.linspace(2, 0.5, 20)).build())
+    run = run.with_mapping({"loss": "train/loss", "train_loss": "train/loss"})
+    assert len(run.scalars[run.scalars["tag"] == "loss"]) == 30  # more rows...
+    assert run.chosen_original("train/loss") == "train_loss"  # ...fewer steps
+    assert run.scalar("train/loss").equals(run.original("train_loss").rename("train/loss"))
+    assert guessed(run, "train/loss") == "train_loss"

@@ -26,12 +26,9 @@ def _key(run_key: str, role: str) -> str:
 
 
 def guessed(run: RunData, role: str) -> str:
-    """The original the reader mapped onto `role` (the one with most points, as RunData.scalar)."""
-    originals = run.originals_for(role)
-    if len(originals) <= 1:  # the usual case; counting points costs a groupby per call
-        return originals[0] if originals else NONE
-    counts = run.point_counts()
-    return max(originals, key=lambda o: counts.get(o, 0))
+    """The original the diagnosis reads for `role` (`RunData.chosen_original`: the same choice
+    as `RunData.scalar`, steps counted once, not rows)."""
+    return run.chosen_original(role) or NONE
 
 
 def overrides(run: RunData, run_key: str) -> dict[str, str | None]:
