@@ -39,10 +39,13 @@ from trainers.repair_record import Attempt, NotJudged, ends_at, read_repair, rec
 from trainers.rerun import RerunError, RerunPlan, parent_config, plan_rerun
 
 SKIPPED, FAILED = NotJudged.SKIPPED, NotJudged.FAILED
+# The one place an auto-repair's defaults live (the CLI, the job and the UI take them from here):
+# remedies judged at most, seeds per tried remedy, children trained at once.
+BUDGET, SEEDS, PARALLEL = 4, 1, 1
 
 
 def auto_repair(parent_run_dir: str | os.PathLike[str], rule_id: str | None = None, *,
-                budget: int = 4, seeds: int = 1, parallel: int = 1,
+                budget: int = BUDGET, seeds: int = SEEDS, parallel: int = PARALLEL,
                 out: str | os.PathLike[str] | None = None, executor: Executor | None = None,
                 on_attempt: Callable[[Attempt], None] | None = None) -> list[Attempt]:
     """Try the remedies of `rule_id` (default: the report's fix-first problem) on the parent.
@@ -212,7 +215,7 @@ def _skipped(remedy: Any, plan: RerunPlan) -> Attempt:
 
 
 def submit_repair(queue: JobQueue, parent: str | os.PathLike[str], rule_id: str, *,
-                  budget: int = 4, seeds: int = 1, parallel: int = 1) -> Job:
+                  budget: int = BUDGET, seeds: int = SEEDS, parallel: int = PARALLEL) -> Job:
     """Run auto_repair as a background job; its children go under the queue's root.
 
     The rule must be named here (the UI has the report), so the record folder, and with it the
@@ -244,10 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Try a problem's remedies, one re-run each, until one fixes it.")
     p.add_argument("parent")
     p.add_argument("--rule", help="the problem to repair (default: the report's fix-first)")
-    p.add_argument("--budget", type=int, default=4, help="most remedies to judge (default 4)")
-    p.add_argument("--seeds", type=int, default=1, help="seeds per verdict (default 1)")
-    p.add_argument("--parallel", type=int, default=1,
-                   help="remedies trained side by side, each at every seed (default 1); "
+    p.add_argument("--budget", type=int, default=BUDGET, help=f"most remedies to judge (default {BUDGET})")
+    p.add_argument("--seeds", type=int, default=SEEDS, help=f"seeds per verdict (default {SEEDS})")
+    p.add_argument("--parallel", type=int, default=PARALLEL,
+                   help=f"remedies trained side by side, each at every seed (default {PARALLEL}); "
                         "--parallel 3 --seeds 3 tries the first 3 remedies x 3 seeds at once")
     p.add_argument("--executor", choices=EXECUTORS,
                    help="where trainings run (default: $RUN_DOCTOR_EXECUTOR, else local)")

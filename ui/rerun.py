@@ -26,13 +26,13 @@ from trainers.config import ConfigError, apply_change
 from trainers.family import Family, RunNode, live
 from trainers.jobs import OVER, USABLE, Job, JobQueue, RunState, run_state  # noqa: F401
 from trainers.lineage import read_lineage
-from trainers.repair import read_repair, record_dir, submit_repair
+from trainers.repair import BUDGET, SEEDS, read_repair, record_dir, submit_repair
 from trainers.rerun import RerunError, can_rerun, parent_config, submit_rerun
 from ui import backend_zh, sources
 
-REPAIR_BUDGET = 4  # remedies an auto-repair may train (back-end default)
+REPAIR_BUDGET = BUDGET  # remedies an auto-repair may train (the back-end's default)
 REPAIR_BUDGET_RANGE = (1, 7)  # what the UI lets the user pick
-REPAIR_SEEDS = 1  # seeds per tried remedy (back-end default)
+REPAIR_SEEDS = SEEDS  # seeds per tried remedy (the back-end's default)
 REPAIR_SEEDS_RANGE = (1, 3)
 FAN_OUT = 3  # "try the first 3 remedies × 3 seeds": remedies and seeds at once
 NOOP = "noop"  # `blocked()`: the change leaves the config as it is
