@@ -221,3 +221,57 @@ def test_relative_wall_time_is_in_a_readable_unit():
                               View(x="wall")))["loss"]
     assert fig.layout.xaxis.title.text == "relative time (h)"
     assert "relative time (h): %{x" in fig.data[0].hovertemplate
+
+
+def _epoch_logged_run(path, per_epoch: int, epochs: int = 4):
+    """A real event file as Hugging Face's Trainer writes one: a fractional `epoch` at every
+    logged step, val once an epoch; `per_epoch` steps an epoch (the batch size sets it)."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(path))
+    for step in range(0, per_epoch * epochs + 1, per_epoch // 20):
+        writer.add_scalar("train/loss", 2.0 / (1 + step / per_epoch), step)
+        writer.add_scalar("epoch", step / per_epoch, step)
+    for epoch in range(1, epochs + 1):
+        writer.add_scalar("val/loss", 2.2 / (1 + epoch), epoch * per_epoch)
+    writer.close()
+    return reader.load(path).runs[0]
+
+
+def test_overlays_of_runs_with_different_steps_per_epoch_line_up_by_epoch(tmp_path):
+    from ui import compare_curves, overlay_chart
+
+    parent = _epoch_logged_run(tmp_path / "bs64", 240)
+    child = _epoch_logged_run(tmp_path / "bs11", 1380)  # a re-run with another batch size
+    assert overlay_chart.steps_per_epoch(parent) == pytest.approx(240)
+    assert overlay_chart.epochs_differ([parent, child]) == pytest.approx((240, 1380))
+    assert overlay_chart.default_x([parent, child]) == "epoch"
+    lines = compare_curves.lines([parent], [child], "en")
+    assert [line.label for line in lines] == ["parent", "re-run"]
+    fig = overlay_chart.overlay(lines, "val/loss", "en", View(), "epoch")
+    assert fig.layout.xaxis.title.text == "epoch"
+    drawn = {trace.name: np.asarray(trace.x) for trace in fig.data}
+    # The same epoch at the same x, though the parent's epoch 2 is step 480 and the child's 2,760.
+    assert drawn["parent"] == pytest.approx([1, 2, 3, 4]) and drawn["re-run"] == pytest.approx([1, 2, 3, 4])
+    train = overlay_chart.overlay(lines, "train/loss", "en", View(smoothing=0.6), "epoch")
+    ends = [max(trace.x) for trace in train.data]
+    assert ends == pytest.approx([4.0] * len(ends))  # raw and smoothed, both sides
+    # The Diagnose page's overview of runs picked together aligns them the same way...
+    overview = overlay_chart.runs_overlay([("a", parent), ("b", child)], "val/loss", "en", View())
+    assert overview.layout.xaxis.title.text == "epoch"
+    assert np.asarray(overview.data[0].x) == pytest.approx(np.asarray(overview.data[1].x))
+    # ...while runs batched alike stay on steps, as asked.
+    twin = _epoch_logged_run(tmp_path / "twin", 240)
+    assert overlay_chart.default_x([parent, twin]) == "step"
+    same = overlay_chart.runs_overlay([("a", parent), ("b", twin)], "val/loss", "en", View())
+    assert same.layout.xaxis.title.text == "step" and max(same.data[0].x) == 960
+
+
+def test_a_training_without_a_parent_is_not_drawn_as_a_rerun(tmp_path):
+    from ui import compare_curves, overlay_chart
+
+    run = _epoch_logged_run(tmp_path / "new", 240)
+    [line] = compare_curves.lines([], [run], "zh")
+    assert line.label == "本运行" and line.bold
+    fig = overlay_chart.overlay([line], "val/loss", "en", View(), "step")
+    assert "re-run" not in fig.data[0].name and list(fig.data[0].x) == [240, 480, 720, 960]

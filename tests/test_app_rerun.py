@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -118,12 +119,12 @@ def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_
     # Lineage: the parent lists its re-run; "Diagnose" opens the child, whose lineage names
     # the sample it came from, and the remedy now links to the re-run it already has.
     at = diagnose()
-    assert f"`{CHILD}` · lr = 0.1 (×0.1) · done" in texts(at)
+    assert f"`{CHILD}` · lr = 0.1 (×0.1) · ✅ done" in texts(at)  # the icon beside its word
     opener = keys(at, "open:")[0]
     at.button(key=opener).click()
     ok(at.run())
     assert at.radio(key="source").value == "server" and at.header[0].value == CHILD
-    assert f"`sample_runs/{PARENT}` · done" in texts(at)
+    assert f"`sample_runs/{PARENT}` · ✅ done" in texts(at)
 
 
 def test_runs_not_made_by_our_trainer_say_why_and_have_no_button(runs_root):
@@ -299,12 +300,61 @@ def test_a_new_run_is_trained_from_the_jobs_page_and_opened_for_diagnosis(runs_r
     at.text_input(key="new_run_changes").set_value("epochs=6")
     at.button[[b.label for b in at.button].index("Train in the background")].click()
     ok(at.run())
-    assert "Queued dead_relu-s3" in texts(at)
-    (job,) = JobQueue(runs_root).jobs()
+    [banner] = [i.value for i in at.info if "dead_relu-s3" in i.value]
+    assert banner.startswith(("Queued dead_relu-s3", "dead_relu-s3 is training"))  # as it stands
+    # Enter in the text box submitted the form; a click on the button then submits it again.
+    at.button[[b.label for b in at.button].index("Train in the background")].click()
+    ok(at.run())
+    (job,) = JobQueue(runs_root).jobs()  # one submit, one job
+    assert "no second job was queued" in texts(at)
     config = json.loads((runs_root / "dead_relu-s3" / "job-config.json").read_text())
     assert (config["seed"], config["epochs"], config["init"]) == (3, 6, "bad_negative_bias")
     run_until(at, lambda a: f"open:{job.id}" in keys(a, "open:"))
+    assert not [i for i in at.info if "dead_relu-s3" in i.value]  # the banner left with the job
+    [head] = [m.value for m in at.markdown if "dead_relu-s3" in m.value and "·" in m.value]
+    assert "✅ done" in head and "elapsed" in head and "left" not in head
     at.button(key=f"open:{job.id}").click()
     ok(at.run())
     assert at.header[0].value == "dead_relu-s3"  # its diagnosis, on the Diagnose page
     assert "Dead ReLUs" in texts(at).split("Problems found")[1].split("Looks fine")[0]
+
+
+def test_a_new_training_is_no_rerun_and_shows_its_elapsed_time_and_eta(runs_root):
+    from trainers.config import apply_change
+    from trainers.scenarios import scenario_config
+
+    q = JobQueue(runs_root)
+    job = q.submit_train(apply_change(scenario_config("healthy", 0), {"epochs": 400}), name="fresh")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.switch_page("ui/pages/jobs.py")
+    run_until(ok(at.run()), lambda a: "Curves so far" in texts(a) and "left" in texts(a))
+    page = texts(at)
+    assert "parent vs re-run" not in page and "re-run" not in page  # it has no parent
+    [head] = [m.value for m in at.markdown if "**fresh**" in m.value]
+    assert "🏃 running" in head and "elapsed" in head and "left" in head  # icon beside its word
+    at.button(key=f"cancel:{job.id}").click()
+    ok(at.run())
+    [head] = [m.value for m in at.markdown if "**fresh**" in m.value]
+    assert "🚫 cancelled" in head and "elapsed" in head and "left" not in head
+
+
+def test_a_long_run_name_shows_its_tail_in_the_sidebar_and_in_full_on_hover(runs_root):
+    name = "resnet50-imagenet-cosine-warmup5-bs256+lr=0.1"
+    shutil.copytree(sources.SAMPLES_ROOT / PARENT, runs_root / name)
+    at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
+    at.radio(key="source").set_value("server")
+    ok(at.run())
+    chips = at.multiselect(key="pick_server")
+    assert chips.value == [name]  # the run itself is picked; only its label is cut
+    assert chips.options == ["…" + name[-29:]] and "bs256+lr=0.1" in chips.options[0]
+    assert name in chips.help
+
+
+def test_a_rerun_with_another_batch_size_is_compared_by_epoch(runs_root):
+    q = JobQueue(runs_root)
+    job = submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"batch_size": 16})
+    q.wait(job.id, timeout=120)
+    at = compare_page(Path(job.run_dir).name)
+    assert at.radio(key="curve_view:x:compare:epoch").value == "epoch"  # 23 vs 90 steps an epoch
+    assert "By epoch: these runs take different numbers of steps per epoch (23 vs 90)" in texts(at)
+    assert "Curves: parent vs re-run" in texts(at)

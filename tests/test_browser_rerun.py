@@ -3,6 +3,8 @@ in the background and its comparison with the parent (the verdict) appears by it
 the page's timed fragments rather than by the test; and a run still being written redraws by itself."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.ui_fixtures import ARTIFACTS, browser, need_chromium, served_app  # noqa: F401
@@ -54,6 +56,37 @@ def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
         ARTIFACTS.mkdir(exist_ok=True)
         page.wait_for_timeout(2500)  # charts settle; the sidebar job count ticks every 2 s
         page.screenshot(path=str(ARTIFACTS / "browser-rerun.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(), reason="no sample_runs/")
+def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, runs_root):
+    # batch 16 instead of 64: 90 steps an epoch instead of 23, so step 460 is the parent's
+    # last epoch but the child's fifth; by epoch both end at 20.
+    from trainers.rerun import submit_rerun
+
+    q = JobQueue(runs_root)
+    job = submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"batch_size": 16})
+    assert q.wait(job.id, timeout=180).state == "done"
+    name = Path(job.run_dir).name
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    try:
+        page.goto(f"{app_url}/compare?run={name}")
+        page.get_by_text("By epoch: these runs take different numbers of steps per epoch").wait_for(
+            timeout=60_000)
+        charts = page.locator(".js-plotly-plot")
+        charts.first.wait_for(timeout=60_000)
+        page.locator(".xtitle", has_text="epoch").first.wait_for(timeout=30_000)
+        ends = charts.first.evaluate(
+            "el => el._fullData.map(d => [d.name, Math.max(...Array.from(d.x).filter(Number.isFinite))])")
+        assert {n for n, _ in ends} >= {"parent · seed 0", "re-run · seed 0"}
+        assert all(abs(end - 20) < 0.01 for _, end in ends), ends  # aligned: both end at epoch 20
+        assert page.locator('[data-testid="stException"]').count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.wait_for_timeout(2000)  # charts settle
+        page.get_by_text("Curves: parent vs re-run").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser-compare-by-epoch.png"), full_page=True)
     finally:
         page.close()
 

@@ -4,12 +4,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from diagnostics.reader import load
+from tests.waiting import until
 from trainers.config import TrainConfig
+from trainers.job_process import wait_for_exit
 from trainers.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, run_state, train_into
 from trainers.lineage import ancestors
 from trainers.rerun import submit_rerun
@@ -25,22 +26,15 @@ def parent(tmp_path_factory):
     return run
 
 
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
-
-
+@pytest.mark.slow
 def test_a_killed_job_is_failed_and_keeps_its_partial_run_and_lineage(tmp_path, parent):
     queue = JobQueue(tmp_path)
     job = submit_rerun(queue, parent, LONG)
     assert job.state == RUNNING and (tmp_path / os.path.basename(job.run_dir)).is_dir()
-    wait_until(lambda: job.progress().get("epoch", 0) >= 2)
+    until(lambda: job.progress().get("epoch", 0) >= 2, what="epoch 2 in its status.json")
     os.killpg(job.pid, signal.SIGKILL)  # the whole process group, as a crash or OOM would
-    wait_until(lambda: queue.poll() and queue.get(job.id).state != RUNNING)
+    assert wait_for_exit(job.pid, timeout=30)
+    queue.poll()  # settles it (unless its reaper thread already has)
 
     job = queue.get(job.id)
     assert job.state == FAILED and "process ended" in job.error
@@ -51,6 +45,7 @@ def test_a_killed_job_is_failed_and_keeps_its_partial_run_and_lineage(tmp_path, 
     assert ancestors(job.run_dir) == [parent.resolve()]
 
 
+@pytest.mark.slow
 def test_a_restarted_registry_loses_nothing_and_respects_max_parallel(tmp_path, parent):
     # One "UI session" in its own process submits four jobs and exits, leaving them behind.
     session = textwrap.dedent(f"""
@@ -71,18 +66,20 @@ def test_a_restarted_registry_loses_nothing_and_respects_max_parallel(tmp_path, 
     assert quick.progress()["state"] == "done" and quick.fraction() == 1.0
 
     assert queue.cancel(a.id).state == CANCELLED
-    wait_until(lambda: not os.path.exists(f"/proc/{a.pid}") or _zombie(a.pid), timeout=10)
+    assert wait_for_exit(a.pid, timeout=10)
     states = {j.id: j.state for j in queue.poll()}  # the freed slot goes to the queued job
     assert (states[a.id], states[b.id], states[c.id]) == (CANCELLED, RUNNING, RUNNING)
 
     # b dies while no session that started it is alive to see its exit code (a reboot, OOM)
     os.killpg(b.pid, signal.SIGKILL)
-    wait_until(lambda: queue.poll() and queue.get(b.id).state != RUNNING, timeout=10)
+    assert wait_for_exit(b.pid, timeout=10)
+    queue.poll()  # settles it (unless its watcher already has)
     assert "killed, crashed or machine restarted" in queue.get(b.id).error
     queue.cancel(c.id)
     assert [j.state for j in queue.poll()] == [DONE, CANCELLED, FAILED, CANCELLED]
 
 
+@pytest.mark.slow
 def test_cancelling_a_queued_job_never_starts_it(tmp_path, parent):
     queue = JobQueue(tmp_path, max_parallel=1)
     running = submit_rerun(queue, parent, LONG)
@@ -95,6 +92,7 @@ def test_cancelling_a_queued_job_never_starts_it(tmp_path, parent):
     assert queue.get(running.id).state == CANCELLED
 
 
+@pytest.mark.slow
 def test_the_queue_drains_with_nobody_polling(tmp_path, parent):
     # A session queues three runs, one at a time, and goes away (the browser tab closed).
     session = textwrap.dedent(f"""
@@ -108,12 +106,13 @@ def test_the_queue_drains_with_nobody_polling(tmp_path, parent):
     queue = JobQueue(tmp_path)
     assert [j.state for j in queue.jobs()] == [RUNNING, QUEUED, QUEUED]
     # Only reading the registry (jobs(), never poll()): each job starts the next as it ends.
-    wait_until(lambda: [j.state for j in queue.jobs()] == [DONE, DONE, DONE], timeout=60)
+    until(lambda: [j.state for j in queue.jobs()] == [DONE, DONE, DONE], 60, "three jobs done")
     first, second, third = queue.jobs()
     assert first.finished <= second.started and second.finished <= third.started  # one at a time
     assert all(j.returncode == 0 and j.progress()["state"] == "done" for j in (first, second, third))
 
 
+@pytest.mark.slow
 def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_starts(tmp_path, parent):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "job-config.json").write_text('{"epochs": "many"}')  # the trainer raises
@@ -126,7 +125,7 @@ def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_star
     """)
     subprocess.run([sys.executable, "-c", session], cwd=REPO, check=True, timeout=60)
     queue = JobQueue(tmp_path)
-    wait_until(lambda: [j.state for j in queue.jobs()] == [FAILED, DONE], timeout=60)  # nobody polls
+    until(lambda: [j.state for j in queue.jobs()] == [FAILED, DONE], 60, "both settled")  # nobody polls
     broken, good = queue.jobs()
     assert broken.returncode == 1 and "exit code 1" in broken.error
     # The real error, not the first or last line of the log whatever it is.
@@ -140,9 +139,24 @@ def test_max_parallel_must_be_a_positive_integer(tmp_path):
         JobQueue(tmp_path, max_parallel=0)
 
 
-def _zombie(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+def test_elapsed_time_and_eta_of_a_job_from_its_stamps_and_progress():
+    from trainers.jobs import DONE, Job
+    from ui import job_time
+
+    running = Job(id="j", run_dir="/r", state=RUNNING, created=0.0, started=100.0)
+    assert job_time.elapsed(running, now=160.0) == 60.0
+    assert job_time.eta(running, now=160.0, fraction=0.25) == 180.0  # 60 s for a quarter
+    assert job_time.eta(running, now=160.0, fraction=0.0) is None  # no pace yet
+    done = Job(id="j", run_dir="/r", state=DONE, created=0.0, started=100.0, finished=225.0)
+    assert job_time.elapsed(done, now=10_000.0) == 125.0 and job_time.eta(done, fraction=1.0) is None
+    assert job_time.elapsed(Job(id="q", run_dir="/r", state=QUEUED)) is None  # not started
+    assert [job_time.duration(s) for s in (4, 125, 4800)] == ["4 s", "2 min 05 s", "1 h 20 min"]
+
+
+def test_a_long_run_name_shows_its_tail():
+    from ui import names
+
+    name = "resnet50-imagenet-cosine-warmup5-bs256+lr=0.1"
+    assert names.tail(name) == "…" + name[-29:] and names.tail(name).endswith("bs256+lr=0.1")
+    assert len(names.tail(name)) == names.TAIL and names.tail("short") == "short"
+    assert names.cut([name, "short"]) == [name]

@@ -14,12 +14,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.ui_fixtures import browser  # noqa: F401  (the headless Chromium fixture)
+from tests.waiting import until
 from trainers.config import TrainConfig
 from trainers.job_process import WATCHER, wait_for_exit
 from trainers.job_record import error_line
@@ -125,14 +125,6 @@ def listing(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def until(condition, timeout: float = 30.0) -> None:
-    """Wait for a file-backed condition (checked every 20 ms) or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
-
-
 def watcher_of(root: Path, pid: int) -> int:
     """The pid of the watcher started beside job process `pid`."""
     want = [WATCHER.encode(), str(root).encode(), str(pid).encode()]
@@ -146,6 +138,7 @@ def watcher_of(root: Path, pid: int) -> int:
     raise AssertionError(f"no watcher for {pid}")
 
 
+@pytest.mark.slow
 def test_a_hostile_registry_runs_shows_and_opens_nothing_and_valid_jobs_still_run(land):
     root, outside, sentinel = land
     expected = plant(root, outside, sentinel)
@@ -186,6 +179,7 @@ def test_a_hostile_registry_runs_shows_and_opens_nothing_and_valid_jobs_still_ru
     assert not sentinel.exists() and listing(outside) == before  # nothing ran or wrote there
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_running_job_starts_the_next_with_nobody_polling(land):
     root, _, _ = land
     session = textwrap.dedent(f"""
@@ -202,7 +196,7 @@ def test_kill_9_of_a_running_job_starts_the_next_with_nobody_polling(land):
     q = JobQueue(root)  # this process never polls below: jobs() and get() only read
     assert [j.state for j in q.jobs()] == [RUNNING, QUEUED]
     watcher = watcher_of(root, pid)
-    until(lambda: q.jobs()[0].progress().get("step", 0) > 0)  # really training
+    until(lambda: q.jobs()[0].progress().get("step", 0) > 0, what="a step in its status.json")
     os.killpg(pid, signal.SIGKILL)  # the job's whole group, as the OOM killer or kill -9 would
     assert wait_for_exit(pid, timeout=10) and wait_for_exit(watcher, timeout=20)
     killed, following = q.jobs()

@@ -5,11 +5,11 @@ disk stay the one source of truth. One Ray for the whole session (`ray_address` 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 
 import pytest
 
+from tests.waiting import until
 from trainers.executor import LocalExecutor, RayExecutor, get_executor, wants_cuda
 from trainers.jobs import CANCELLED, DONE, RUNNING, JobQueue, train_into
 from trainers.lineage import lineage_tree, read_lineage
@@ -30,13 +30,6 @@ def tiny(**overrides):
     return replace(scenario_config("lr_oscillation", 0), hist_every=0, **overrides)
 
 
-def wait_for(predicate, timeout=90.0, what=""):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
 def test_executor_is_chosen_by_name_or_environment(monkeypatch):
     monkeypatch.delenv("RUN_DOCTOR_EXECUTOR", raising=False)
     assert isinstance(get_executor(), LocalExecutor)
@@ -49,6 +42,7 @@ def test_executor_is_chosen_by_name_or_environment(monkeypatch):
     assert not wants_cuda(tiny(), False) and not wants_cuda(tiny(device="cpu"), True)
 
 
+@pytest.mark.slow
 def test_a_three_seed_rerun_runs_on_ray_and_a_cancelled_one_is_recorded(on_ray, tmp_path):
     import ray
 
@@ -59,14 +53,14 @@ def test_a_three_seed_rerun_runs_on_ray_and_a_cancelled_one_is_recorded(on_ray, 
     long = submit_rerun(queue, parent, {"epochs": 400})  # caught running, then cancelled
     seeds = [submit_rerun(queue, parent, {"lr": "×0.1"}, seed=s) for s in (0, 1, 2)]
     status = lambda: json.loads((tmp_path / long.run_dir / "status.json").read_text())  # noqa: E731
-    wait_for(lambda: (tmp_path / long.run_dir / "status.json").is_file()
-             and status().get("step", 0) > 0, what="the long run to train on Ray")
+    until(lambda: (tmp_path / long.run_dir / "status.json").is_file() and status().get("step", 0) > 0,
+          90, "the long run to train on Ray")
     assert queue.get(long.id).state == RUNNING
     assert queue.cancel(long.id).state == CANCELLED
 
     done = [queue.wait(j.id, timeout=120) for j in seeds]
     assert [j.state for j in done] == [DONE] * 3, [queue.get(j.id).log_tail() for j in seeds]
-    wait_for(lambda: status()["state"] == "stopped", 30, "the cancelled run to say so")
+    until(lambda: status()["state"] == "stopped", 30, "the cancelled run to say so")
     assert queue.get(long.id).state == CANCELLED  # the registry keeps the user's word
     # Ray ran them, the folders tell it all: three seeds of one change, each with its lineage
     records = [read_lineage(j.run_dir) for j in done]
@@ -77,9 +71,10 @@ def test_a_three_seed_rerun_runs_on_ray_and_a_cancelled_one_is_recorded(on_ray, 
         assert status_j["state"] == "done" and status_j["pid"] != queue.get(j.id).pid
     (top,) = lineage_tree(tmp_path)
     assert len(top["children"]) == 4 and top["run"] == str(parent.resolve())
-    wait_for(lambda: ray.available_resources().get("CPU", 0) == 2, 30, "the cancelled task to end")
+    until(lambda: ray.available_resources().get("CPU", 0) == 2, 30, "the cancelled task to end", every=0.1)
 
 
+@pytest.mark.slow
 def test_a_parallel_repair_runs_its_remedies_side_by_side_on_ray(on_ray, tmp_path):
     parent = tmp_path / "p"
     train_into(tiny(), parent, progress=False)

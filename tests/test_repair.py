@@ -24,6 +24,7 @@ def in_documents_order(attempts, rule_id):
     return [a.remedy_id for a in attempts] == order[:len(attempts)]
 
 
+@pytest.mark.slow
 def test_lr_oscillation_is_repaired_by_its_first_effective_remedy(tmp_path):
     parent = scenario_run(tmp_path, "lr_oscillation")
     attempts = auto_repair(parent, "lr_oscillation", budget=4, out=tmp_path / "runs")
@@ -46,6 +47,7 @@ def test_lr_oscillation_is_repaired_by_its_first_effective_remedy(tmp_path):
     assert [a["verdict"] for a in record["attempts"]] == [a.verdict for a in attempts]
 
 
+@pytest.mark.slow
 def test_overfitting_is_repaired_in_a_background_job_with_two_seeds(tmp_path):
     # Clean labels on 100 samples: overfits on seeds 0-2, a pure "too little data" case (the
     # committed scenario, 40 % noisy labels, is the next test).
@@ -66,6 +68,7 @@ def test_overfitting_is_repaired_in_a_background_job_with_two_seeds(tmp_path):
     assert not win["comparison"]["provisional"]
 
 
+@pytest.mark.slow
 def test_noisy_label_overfitting_ends_at_the_remedy_that_makes_a_better_model(tmp_path):
     # 40 % noisy labels: all the data still overfits (the noise is in all of it) but delivers a
     # much better model; a 1-pixel shift makes it worse; early stopping only stops before the
@@ -90,6 +93,7 @@ def test_noisy_label_overfitting_ends_at_the_remedy_that_makes_a_better_model(tm
     assert (record["ends_at"], record["success"]) == (0, False)
 
 
+@pytest.mark.slow
 def test_a_child_that_already_exists_is_reused_not_trained_again(tmp_path):
     parent = scenario_run(tmp_path, "lr_oscillation")
     runs = tmp_path / "runs"
@@ -100,6 +104,7 @@ def test_a_child_that_already_exists_is_reused_not_trained_again(tmp_path):
         ".repairs", made.name]
 
 
+@pytest.mark.slow
 def test_a_parent_without_the_problem_needs_no_repair(tmp_path):
     parent = tmp_path / "healthy"
     train_into(scenario_config("healthy", 0), parent, progress=False)

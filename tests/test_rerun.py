@@ -26,6 +26,7 @@ def cli(*args):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_command_line_rerun_is_parent_config_plus_the_resolved_change(parent):
     done = cli(parent, "--change", "lr=×0.1", "--remedy", "lr_oscillation.lower_lr")
     assert done.returncode == 0, done.stderr

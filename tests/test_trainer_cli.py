@@ -29,6 +29,7 @@ def test_list_scenarios_prints_one_line_each():
     assert all(len(line.split("\t")) == 2 and line.split("\t")[1] for line in lines)
 
 
+@pytest.mark.slow
 def test_scenario_run_prints_its_new_folder_last(tmp_path):
     proc = run_cli("--scenario", "underfitting", "--out", str(tmp_path), "--seed", "3",
                    "--set", "epochs=2", "lr=x0.5")

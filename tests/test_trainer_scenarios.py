@@ -65,6 +65,7 @@ def test_expected_covers_every_scenario_with_known_rules():
         assert not set(exp["must"]) & set(exp["must_not"]), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SCENARIOS))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_scenario_shows_its_symptom_only(results, name, seed):
@@ -75,6 +76,7 @@ def test_scenario_shows_its_symptom_only(results, name, seed):
         assert not found[rule], f"{name} s{seed}: unexpected {rule} ({found})"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_healthy_learns_well(results, seed):
     h = results["healthy", seed].history
@@ -83,6 +85,7 @@ def test_healthy_learns_well(results, seed):
     assert min(h.val_loss) < 0.3 * h.val_loss[0]
 
 
+@pytest.mark.slow
 def test_diverging_run_records_it_and_keeps_a_valid_config(results):
     result = results["exploding_gradient", 0]
     status = json.loads((result.run_dir / "status.json").read_text())

@@ -6,6 +6,7 @@ that a rerun does not draw).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -30,19 +31,23 @@ def _default(key: str, **value: Any) -> dict[str, Any]:
     return {} if key in st.session_state else value
 
 
-def controls(axes: Mapping[str, XAxis], lang: str) -> View:
-    """The bar above the curves; returns the view it sets. `axes`: what this run offers."""
+def controls(axes: Mapping[str, XAxis], lang: str, *, x_key: str = X,
+             default_x: str = "step") -> View:
+    """The bar above the curves; returns the view it sets. `axes`: what this run offers.
+    `x_key`, `default_x`: an x axis kept apart from the run charts' (the overlays of runs
+    whose steps per epoch differ start on epoch)."""
     smooth, x, robust = st.columns([3, 3, 2], vertical_alignment="bottom")
     with smooth:
         st.slider(t("view_smoothing", lang), 0.0, 0.99, step=0.01, key=SMOOTHING,
                   help=t("view_smoothing_help", lang), **_default(SMOOTHING, value=0.0))
     with x:
-        st.radio(t("view_x", lang), X_CHOICES, key=X, horizontal=True,
-                 format_func=lambda c: t(f"view_x_{c}", lang), **_default(X, index=0))
+        st.radio(t("view_x", lang), X_CHOICES, key=x_key, horizontal=True,
+                 format_func=lambda c: t(f"view_x_{c}", lang),
+                 **_default(x_key, index=X_CHOICES.index(default_x)))
     with robust:
         st.toggle(t("view_robust", lang), key=ROBUST, help=t("view_robust_help", lang),
                   **_default(ROBUST, value=True))
-    view = current()
+    view = replace(current(), x=st.session_state.get(x_key, default_x))
     if view.x not in axes:  # said once, then drawn by step
         st.caption(t("view_x_missing", lang, what=t(f"view_x_{view.x}", lang)))
     return view

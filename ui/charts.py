@@ -163,23 +163,6 @@ def lay_out(fig: go.Figure, title: str, lang: str, *, x: str = "step", height: i
                       **more)
 
 
-def runs_overlay(runs: Iterable[tuple[str, RunData]], canonical: str, lang: str,
-                 view: View = View()) -> go.Figure | None:
-    """One canonical tag of several runs on one chart, each run its own line (the runs
-    picked together on the Diagnose page); None when none of them has it. By step: the runs'
-    epochs and clocks need not agree."""
-    curves = [Curve(label, s.index.to_numpy(), s.to_numpy(np.float64), chart_style.palette(i))
-              for i, (label, run) in enumerate(runs)
-              if (s := run.scalar(canonical)) is not None and len(s)]
-    if not curves:
-        return None
-    fig = go.Figure()
-    add_curves(fig, curves, STEP, view.smoothing, lang)
-    lay_out(fig, canonical, lang)
-    y_layout(fig, curves, STEP, log=view.log_for("loss"), robust=view.robust, lang=lang)
-    return fig
-
-
 def other_tags(run: RunData) -> list[str]:
     """Scalar tags no chart above shows (unmapped: mAP, rewards, a loss component...), with
     at least two points, sorted by name."""

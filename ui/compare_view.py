@@ -11,23 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from diagnostics.compare import aligned_curves
 from diagnostics.engine import diagnose
 from diagnostics.remedies import find_remedy
-from diagnostics.rundata import RunData
 from trainers.family import Family
 from trainers.rerun_verdict import judge_rerun
-from ui import charts, components, rerun, sources, verdict_view
+from ui import components, rerun, sources, verdict_view
+from ui.compare_curves import LOSS_TAGS, curves
 from ui.i18n import t
 from ui.lineage_view import change_text, lineage  # noqa: F401 - pages use them from here
 from ui.verdict_view import pair  # noqa: F401 - the Diagnose page uses it from here
-
-SIDE_COLOR = {"parent": "#7f8c8d", "child": "#2980b9"}
-LOSS_TAGS = ("val/loss", "train/loss")
 
 
 # ---- the page ----------------------------------------------------------------------------------
@@ -114,7 +108,7 @@ def live_run(path: str, parents: Sequence[str], lang: str, key: str) -> None:
         st.caption(t("no_events_yet", lang))
         return
     base = [r for p in parents if (r := rerun.load_run(p)) is not None]
-    curves(base, [run], lang, key)
+    curves(base, [run], lang, key, controls=False)
     st.markdown(f"**{t('live_findings', lang)}**")
     components.findings_brief(diagnose(run, lang=lang), lang)
 
@@ -146,7 +140,7 @@ def verdict(flat: Family, path: str, lang: str) -> None:
         else:
             st.rerun()
     verdict_view.seed_table(cmp, lang, name)
-    curves(rv.parents, rv.children, lang, f"cmp:{name}", by_epoch="batch_size" in cmp.config_diff,
+    curves(rv.parents, rv.children, lang, f"cmp:{name}",
            tags=("val/acc", *LOSS_TAGS) if cmp.metric.endswith("acc") else LOSS_TAGS)
     verdict_view.config_diff(cmp, lang, name)
     reports = {side: verdict_view.findings_of(runs, lang)
@@ -170,43 +164,3 @@ def _wait(pending: tuple[str, ...]) -> None:
         q.poll()
     if all(rerun.run_state(p) in rerun.OVER for p in pending):
         st.rerun()
-
-
-# ---- curves ------------------------------------------------------------------------------------
-def curves(parents: Sequence[RunData], children: Sequence[RunData], lang: str, key: str, *,
-           by_epoch: bool = False, tags: Sequence[str] = LOSS_TAGS) -> None:
-    figs = [(tag, fig) for tag in tags
-            if (fig := overlay(parents, children, tag, lang, by_epoch)) is not None]
-    if not figs:
-        st.caption(t("no_events_yet", lang))
-        return
-    st.markdown(f"**{t('overlay', lang)}**")
-    columns = st.columns(len(figs))
-    for column, (tag, fig) in zip(columns, figs):
-        with column:
-            st.plotly_chart(fig, key=f"overlay:{key}:{tag}", width="stretch",
-                            config={"displaylogo": False})
-
-
-def overlay(parents: Sequence[RunData], children: Sequence[RunData], tag: str, lang: str,
-            by_epoch: bool = False) -> go.Figure | None:
-    """One tag of every run, parent seeds grey and re-run seeds blue; the first seed of each
-    side drawn bold. By epoch when the change alters the batch size (a step is then a
-    different amount of data), else by step."""
-    frame = aligned_curves(parents, children, tag)
-    if frame.empty:
-        return None
-    x = "epoch" if by_epoch and frame["epoch"].notna().any() else "step"
-    firsts = {parents[0].run if parents else None, children[0].run if children else None}
-    fig = go.Figure()
-    for side in ("parent", "child"):
-        for run, rows in frame[frame["side"] == side].groupby("run", sort=False):
-            shown = charts.thin(pd.Series(rows["value"].to_numpy(), index=rows[x].to_numpy()))
-            seed = rows["seed"].iloc[0]
-            bold = run in firsts
-            fig.add_scatter(x=shown.index.to_numpy(), y=shown.to_numpy(), mode="lines",
-                            name=f"{t(f'side_{side}', lang)} · {t('replica', lang, seed=seed)}",
-                            legendgroup=side, opacity=1.0 if bold else 0.55,
-                            line=dict(color=SIDE_COLOR[side], width=2.5 if bold else 1.2))
-    charts.lay_out(fig, tag, lang, x=x)
-    return fig

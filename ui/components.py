@@ -27,7 +27,18 @@ from trainers.config import ConfigError
 from trainers.family import RunNode
 from trainers.jobs import read_json, run_state
 from trainers.rerun import RerunError
-from ui import backend_zh, chart_controls, charts, curves_panel, export, report_html, rerun, shell, sources
+from ui import (
+    backend_zh,
+    chart_controls,
+    curves_panel,
+    export,
+    names,
+    overlay_chart,
+    report_html,
+    rerun,
+    shell,
+    sources,
+)
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -46,7 +57,8 @@ def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang
         rows.append({
             t("col_run", lang): label,
             t("col_fix_first", lang): (f"{SEVERITY_ICON[first.severity]} {first.title}" if first
-                                       else "✅" if report.passed else "❔"),
+                                       else f"✅ {t('overview_clear', lang)}" if report.passed
+                                       else f"❔ {t('overview_unknown', lang)}"),
             t("col_findings", lang): len(report.findings),
             t("col_not_assessed", lang): len(report.not_assessed),
         })
@@ -57,7 +69,7 @@ def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang
         st.dataframe(differ, hide_index=True, width="stretch", key="overview_config")
     view = chart_controls.current()
     figs = [(tag, fig) for tag in ("train/loss", "val/loss")
-            if (fig := charts.runs_overlay(zip(labels, runs), tag, lang, view)) is not None]
+            if (fig := overlay_chart.runs_overlay(zip(labels, runs), tag, lang, view)) is not None]
     for column, (tag, fig) in curves_panel.grid(figs):
         with column:
             curves_panel.show(fig, f"overview_chart:{tag}")
@@ -222,14 +234,23 @@ def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[RunNode
         st.caption(t("rerun_bad_change", lang, msg=backend_zh.translate(why, lang)))
     for node in made:
         st.page_link(shell.PAGE_COMPARE, query_params={"run": node.name}, icon="⚖️",
-                     label=t("already_rerun", lang, name=node.name, state=state_label(
-                         rerun.state(node), lang)))
+                     label=t("already_rerun", lang, name=names.tail(node.name), state=state_text(
+                         rerun.state(node), lang)), help=node.name)
 
 
 def state_label(state: str | None, lang: str) -> str:
     """A run's or job's state in words (None: no status yet, i.e. starting)."""
     key = f"state_{state or 'starting'}"
     return t(key, lang) if key in _STATE_KEYS else str(state)
+
+
+STATE_ICON = {"queued": "⏳", "running": "🏃", "done": "✅", "early_stopped": "✅",
+              "diverged": "⚠️", "failed": "❌", "cancelled": "🚫", "stopped": "⏹️"}
+
+
+def state_text(state: str | None, lang: str) -> str:
+    """The state's icon with its word beside it: never an icon alone."""
+    return f"{STATE_ICON.get(state or '', '')} {state_label(state, lang)}".strip()
 
 
 _STATE_KEYS = {f"state_{s}" for s in ("queued", "running", "done", "early_stopped", "diverged",

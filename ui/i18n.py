@@ -445,6 +445,24 @@ LABELS: dict[str, dict[str, str]] = {
     "lineage_children": {"en": "Re-runs of this run", "zh": "本运行的重新运行"},
     "open_run": {"en": "Diagnose", "zh": "诊断"},
     "replica": {"en": "seed {seed}", "zh": "种子 {seed}"},
+    # aligned overlays, the jobs page's timing, names cut short (issue 14)
+    "overlay_alone": {"en": "Curves so far", "zh": "目前的曲线"},
+    "side_run": {"en": "this run", "zh": "本运行"},
+    "aligned_by_epoch": {
+        "en": "By epoch: these runs take different numbers of steps per epoch ({lo} vs {hi}), "
+              "so the same step is not the same amount of data.",
+        "zh": "按轮次对齐：这些运行每轮的步数不同（{lo} 与 {hi}），同一步数代表的数据量并不相同。"},
+    "job_elapsed": {"en": "{t} elapsed", "zh": "已用 {t}"},
+    "job_eta": {"en": "about {t} left", "zh": "约剩 {t}"},
+    "new_run_training": {"en": "{name} is training: it shows in the list below.",
+                         "zh": "{name} 正在训练，见下方列表。"},
+    "new_run_same": {"en": "The same settings again: no second job was queued.",
+                     "zh": "设置与刚才相同：没有再加入一个任务。"},
+    "full_names": {"en": "Full names: {names}", "zh": "完整名称：{names}"},
+    "overview_clear": {"en": "no problems", "zh": "没有问题"},
+    "overview_unknown": {"en": "nothing assessed", "zh": "未能评估"},
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
 }
 
 

@@ -17,14 +17,13 @@ from pathlib import Path
 import streamlit as st
 
 from trainers.confine import is_inside
-from trainers.jobs import CANCELLED, FINISHED, QUEUED, RUNNING, Job, JobQueue
+from trainers.jobs import FINISHED, QUEUED, RUNNING, Job, JobQueue
 from trainers.lineage import parent_of, read_lineage
 from trainers.repair import read_repair
-from ui import compare_view, components, new_run, picker, repair_panel, rerun, shell, sources
+from ui import compare_view, components, job_time, new_run, picker, repair_panel, rerun, shell, sources
 from ui.i18n import t
 
-STATE_ICON = {QUEUED: "⏳", RUNNING: "🏃", "done": "✅", "diverged": "⚠️", "failed": "❌",
-              CANCELLED: "🚫"}
+STATE_ICON = components.STATE_ICON  # shown with the state's word (`components.state_text`)
 SHOWN = 20  # newest jobs drawn; a long history would make every tick slow
 
 
@@ -81,8 +80,8 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
     with st.container(border=True):
         head, button = st.columns([6, 1], vertical_alignment="center")
         age = time.strftime("%H:%M:%S", time.localtime(job.created))
-        head.markdown(f"{STATE_ICON.get(job.state, '')} **{plain(job_label(job, lang))}** · "
-                      f"{components.state_label(job.state, lang)} · {age}")
+        head.markdown(f"**{plain(job_label(job, lang))}** · "
+                      f"{components.state_text(job.state, lang)} · {age}{timing(job, lang)}")
         if job.state not in FINISHED:
             button.button(t("cancel", lang), key=f"cancel:{job.id}", icon="✖️",
                           on_click=q.cancel, args=(job.id,))
@@ -108,6 +107,18 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
                 st.switch_page(shell.PAGE_DIAGNOSE)
         with st.expander(t("log", lang)):
             st.code(job.log_tail() or "—", language="text")
+
+
+def timing(job: Job, lang: str, now: float | None = None) -> str:
+    """` · 2 min 05 s elapsed · about 1 min 10 s left`: the ETA at the pace so far."""
+    parts = []
+    spent = job_time.elapsed(job, now)
+    if spent is not None:
+        parts.append(t("job_elapsed", lang, t=job_time.duration(spent)))
+    left = job_time.eta(job, now)
+    if left is not None:
+        parts.append(t("job_eta", lang, t=job_time.duration(left)))
+    return "".join(f" · {p}" for p in parts)
 
 
 # The back-end's English label prefixes (trainers.rerun / trainers.repair) -> i18n keys.

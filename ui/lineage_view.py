@@ -10,7 +10,7 @@ import streamlit as st
 
 from trainers.family import Family, RunNode
 from trainers.lineage import ancestors
-from ui import components, picker, rerun, shell
+from ui import components, names, picker, rerun, shell
 from ui.i18n import t
 
 
@@ -58,9 +58,10 @@ def _lineage_row(path: str, node: RunNode | None, indent: str, lang: str, key: s
                  on_diagnose: bool) -> None:
     text, open_col, compare_col = st.columns([6, 1, 2], vertical_alignment="center")
     what = change_text(node) if node is not None and node.parent else ""
-    state = components.state_label(rerun.run_state(path), lang) if Path(path).is_dir() else "—"
-    text.markdown(f"{indent}`{rerun.display_name(path)}`" + (f" · {what}" if what else "")
-                  + f" · {state}")
+    state = components.state_text(rerun.run_state(path), lang) if Path(path).is_dir() else "—"
+    name = rerun.display_name(path)
+    text.markdown(f"{indent}`{names.tail(name, names.TAIL * 2)}`" + (f" · {what}" if what else "")
+                  + f" · {state}", help=name if names.cut([name], names.TAIL * 2) else None)
     place = picker.where(path)
     if place is not None:
         with open_col:

@@ -1,7 +1,12 @@
 """The Jobs page's "train a new run" form: one of the trainer's scenarios (healthy, or a
 problem on purpose), a seed, and optional changes, trained in the background like a re-run.
 It is how a user on a GPU box gets a first run of their own, or a labelled example of a
-problem, without a terminal."""
+problem, without a terminal.
+
+One submit makes one job: Enter in the form's text box submits it, so a click on the button
+after it would submit the same form again; a submit equal to the last one while that job is
+still queued or running queues nothing (`LAST` in the session). Under the form, a line that
+follows the job just queued, gone once it has ended (its card below says how)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from trainers.config import ConfigError, apply_change, parse_set
-from trainers.jobs import JobQueue
+from trainers.jobs import FINISHED, QUEUED, JobQueue
 from trainers.scenarios import DESCRIPTIONS, SCENARIOS, scenario_config
 from ui import backend_zh
 from ui.i18n import t
@@ -39,12 +44,45 @@ def form(q: JobQueue, lang: str) -> None:
             changes = st.text_input(t("new_run_changes", lang), key="new_run_changes",
                                     placeholder="lr=0.01 epochs=40", help=t("new_run_changes_help", lang))
             submitted = st.form_submit_button(t("new_run_go", lang), type="primary", icon="🚀")
-        if not submitted:
-            return
-        try:
-            config = apply_change(scenario_config(name, int(seed)), parse_set(changes.split()))
-            job = q.submit_train(config, name=f"{name}-s{int(seed)}")
-        except (ConfigError, OSError) as e:  # a bad change, a read-only runs folder
-            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
-            return
-        st.success(t("new_run_started", lang, name=Path(job.run_dir).name), icon="🚀")
+        if submitted:
+            submit(q, name, int(seed), changes, lang)
+        _queued(q, lang)
+
+
+LAST = "new_run:last"  # {"what": (scenario, seed, changes), "job": id, "again": bool}
+
+
+def submit(q: JobQueue, name: str, seed: int, changes: str, lang: str) -> None:
+    what = (name, seed, " ".join(changes.split()))
+    last = st.session_state.get(LAST)
+    if last and last["what"] == what and _state(q, last["job"]) not in (*FINISHED, None):
+        st.session_state[LAST] = {**last, "again": True}  # the same submit again: no new job
+        return
+    try:
+        config = apply_change(scenario_config(name, seed), parse_set(changes.split()))
+        job = q.submit_train(config, name=f"{name}-s{seed}")
+    except (ConfigError, OSError) as e:  # a bad change, a read-only runs folder
+        st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
+        return
+    st.session_state[LAST] = {"what": what, "job": job.id, "again": False}
+
+
+def _state(q: JobQueue, job_id: str) -> str | None:
+    try:
+        return q.get(job_id).state
+    except KeyError:  # the registry lost it (removed by hand): nothing to follow
+        return None
+
+
+@st.fragment(run_every=2)
+def _queued(q: JobQueue, lang: str) -> None:
+    """The job this form queued, as it stands now; nothing once it has ended."""
+    last = st.session_state.get(LAST)
+    state = _state(q, last["job"]) if last else None
+    if state is None or state in FINISHED:
+        return
+    name = Path(q.get(last["job"]).run_dir).name
+    text = t("new_run_started" if state == QUEUED else "new_run_training", lang, name=name)
+    if last.get("again"):
+        text += " " + t("new_run_same", lang)
+    st.info(text, icon="⏳" if state == QUEUED else "🏃")

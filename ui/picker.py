@@ -13,7 +13,7 @@ import streamlit as st
 
 from diagnostics.messages_zh import translate
 from diagnostics.rundata import RunData
-from ui import sources, watch
+from ui import names, sources, watch
 from ui.i18n import t
 
 SOURCES = ("samples", "server", "upload")
@@ -93,7 +93,11 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
             st.session_state["pick_server"] = [sources.newest(root, folders)]
         label = t("pick_samples", lang) if source == "samples" else t("pick_server", lang, root=root.name)
         # Real names are the values; what is shown escapes bytes that are not UTF-8 (`sources.shown`).
-        picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}", format_func=sources.shown)
+        # A chip shows a long name's tail (where runs of one experiment differ), the help in full.
+        cut = names.cut(sources.shown(f) for f in st.session_state.get(f"pick_{source}", []))
+        picked_folders = [f for f in st.multiselect(label, folders, key=f"pick_{source}",
+                                                    format_func=lambda f: names.tail(sources.shown(f)),
+                                                    help=t("full_names", lang, names=", ".join(cut)) if cut else None)
                           if f in folders]
     picked = Picked(choices=len(folders))
     # Taken once, before reading: the loader's cache key and the watcher's starting point (a

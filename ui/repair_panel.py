@@ -17,7 +17,7 @@ from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job
 from trainers.repair_table import reason as attempt_reason
 from trainers.repair_table import rows as outcome_rows
 from trainers.rerun import RerunError
-from ui import backend_zh, rerun, shell
+from ui import backend_zh, names, rerun, shell
 from ui.components import state_label
 from ui.i18n import t
 from ui.verdict_view import VERDICT_ICON, verdict_label  # noqa: F401 - shown here too
@@ -110,8 +110,9 @@ def repair_status(job: Job | None, record: Mapping[str, Any] | None, lang: str, 
     for a in attempts:
         for child in (a.get("children") or [])[:1]:
             st.page_link(shell.PAGE_COMPARE, query_params={"run": Path(child).name}, icon="⚖️",
-                         label=t("already_rerun", lang, name=Path(child).name,
-                                 state=verdict_label(a.get("verdict", ""), lang)))
+                         label=t("already_rerun", lang, name=names.tail(Path(child).name),
+                                 state=verdict_label(a.get("verdict", ""), lang)),
+                         help=Path(child).name)
 
 
 def _ending(record: Mapping[str, Any], attempts: list[dict[str, Any]], lang: str) -> None:

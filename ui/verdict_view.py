@@ -17,7 +17,7 @@ from diagnostics.engine import diagnose
 from diagnostics.model import Report
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
-from ui import rerun
+from ui import names, rerun
 from ui.i18n import t
 
 VERDICT_BOX = {FIXED: st.success, CONTAINED: st.info, IMPROVED: st.info, NO_CHANGE: st.warning,
@@ -51,13 +51,18 @@ def verdict_box(cmp: Comparison, lang: str) -> None:
 
 
 def seed_table(cmp: Comparison, lang: str, key: str) -> None:
-    rows = [{t("col_side", lang): t(f"side_{side}", lang), "run": rerun.display_name(s.run)
-             if Path(s.run).is_absolute() else s.run, t("col_seed", lang): s.seed,
-             t("col_value", lang): s.value,
-             t("col_has_problem", lang): "●" if s.has_finding else "—"}
-            for side, seeds in (("parent", cmp.parent), ("child", cmp.child)) for s in seeds]
+    sides = [(side, s) for side, seeds in (("parent", cmp.parent), ("child", cmp.child))
+             for s in seeds]
+    full = [rerun.display_name(s.run) if Path(s.run).is_absolute() else s.run for _, s in sides]
+    rows = [{t("col_side", lang): t(f"side_{side}", lang), "run": names.tail(name),
+             t("col_seed", lang): s.seed, t("col_value", lang): s.value,
+             t("col_has_problem", lang): f"● {t('yes', lang)}" if s.has_finding else f"— {t('no', lang)}"}
+            for (side, s), name in zip(sides, full)]
     st.markdown(f"**{t('seeds_table', lang, metric=cmp.metric or '—')}**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"seed_table:{key}")
+    cut = names.cut(full)  # the table shows their tails; the column's tooltip, in full
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"seed_table:{key}",
+                 column_config={"run": st.column_config.TextColumn(
+                     "run", help=t("full_names", lang, names=", ".join(cut)) if cut else None)})
 
 
 def config_diff(cmp: Comparison, lang: str, key: str) -> None:
