@@ -126,3 +126,23 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+SCAN_LIMIT = 2000  # folders looked at in a run folder before a job starts into it
+
+
+def check_run_folder(run_dir: str, root: str) -> None:
+    """Refuse to start into a folder that left the root or holds a symlink since the entry
+    was checked: our trainer would write through it."""
+    folder = confined(run_dir, [root])
+    if not folder.exists():
+        return
+    if os.path.islink(run_dir) or not folder.is_dir():
+        raise OutsideRoot(f"{run_dir} is not a folder")
+    for n, (here, dirs, files) in enumerate(os.walk(folder)):
+        for name in dirs + files:
+            if os.path.islink(os.path.join(here, name)):
+                rel = os.path.relpath(os.path.join(here, name), folder)
+                raise OutsideRoot(f"the run folder holds a symbolic link ({rel})")
+        if n > SCAN_LIMIT:
+            raise OutsideRoot("the run folder holds too many folders to check")

@@ -152,3 +152,11 @@ def _exists(pid: int) -> bool:
         return True
     except OverflowError:
         return False
+
+
+def signal_name(number: int) -> str:
+    """SIGKILL, SIGTERM, ... for a signal number; "signal N" for one Python does not name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

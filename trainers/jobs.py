@@ -19,9 +19,7 @@ jobs run is counted by kernel-held run slots, not by entries. `poll()` never rai
 """
 from __future__ import annotations
 
-import json
 import os
-import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trainers import job_process
-from trainers.confine import OutsideRoot, atomic_write, confined, open_file
-from trainers.confine import read_json as _read_confined_json
+from trainers.confine import OutsideRoot, atomic_write, check_run_folder, open_file
 from trainers.job_record import (  # noqa: F401 - the queue's public names live here too
     CANCELLED,
     CONFIG_FILE,
@@ -55,13 +52,14 @@ from trainers.job_record import (  # noqa: F401 - the queue's public names live 
     run_state_of,
 )
 from trainers.job_registry import MAX_PARALLEL, Registry, UnsafeRegistry, shown_name  # noqa: F401
+from trainers.run_files import read_json, reserve_run_dir, write_json  # noqa: F401 - public here too
+from trainers.run_status import latest_jobs, run_state  # noqa: F401 - public here too
 from trainers.train_job import train_into  # noqa: F401 - imported from here by callers
 
 # The trainer's (or repair's) own final states -> the job's outcome. "diverged" is a run that
 # ended as designed but with a problem: the UI shows it as done-with-a-warning, not a crash.
 # "stopped" (Ctrl-C in the child) and anything else unfinished count as failed unless cancelled.
 _OUTCOME = {"done": DONE, "early_stopped": DONE, "diverged": DIVERGED}
-_SCAN_LIMIT = 2000  # files looked at in a run folder before it is started
 
 
 class JobQueue:
@@ -235,7 +233,7 @@ class JobQueue:
         if slot is None:
             return None
         try:
-            _check_run_dir(job)
+            check_run_folder(job.run_dir, job.root)
             Path(job.run_dir).mkdir(parents=True, exist_ok=True)
             log = open_file(job.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
@@ -275,7 +273,7 @@ class JobQueue:
             if code is None:  # nobody saw it end: the launching session is gone too
                 why = "killed, crashed or machine restarted"
             elif code < 0:
-                why = f"killed by {_signal_name(-code)}"
+                why = f"killed by {job_process.signal_name(-code)}"
             else:
                 why = f"exit code {code}"
             error = f"process ended before the run finished ({why})"
@@ -289,84 +287,6 @@ class JobQueue:
     def _locked(self) -> Iterator[None]:
         with self.registry.locked():
             yield
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _check_run_dir(job: Job) -> None:
-    """Refuse to start into a folder that left the root or holds a symlink since the entry
-    was checked: our trainer would write through it."""
-    run_dir = confined(job.run_dir, [job.root])
-    if not run_dir.exists():
-        return
-    if os.path.islink(job.run_dir) or not run_dir.is_dir():
-        raise OutsideRoot(f"{job.run_dir} is not a folder")
-    for n, (folder, dirs, files) in enumerate(os.walk(run_dir)):
-        for name in dirs + files:
-            if os.path.islink(os.path.join(folder, name)):
-                rel = os.path.relpath(os.path.join(folder, name), run_dir)
-                raise OutsideRoot(f"the run folder holds a symbolic link ({rel})")
-        if n > _SCAN_LIMIT:
-            raise OutsideRoot("the run folder holds too many folders to check")
-
-
-def latest_jobs(folder: str | os.PathLike[str]) -> dict[str, Job]:
-    """{run folder: its newest job} of the queue in `folder`, {} when there is none (or its
-    registry is a symlink elsewhere: not ours to read). Never creates a registry."""
-    if not (Path(folder) / ".jobs").is_dir():
-        return {}
-    try:
-        return {j.run_dir: j for j in JobQueue(folder).jobs()}  # oldest first: the newest wins
-    except OSError:
-        return {}
-
-
-def run_state(run_dir: str | os.PathLike[str],
-              jobs: dict[str, Job] | None = None) -> RunState | None:
-    """A run's state for display: its job's state when a queue under the folder holding it
-    ran it (cancelled, failed), else the trainer's status.json, where a "running" run whose
-    process is gone (killed with nobody watching) reads "failed". None: not our trainer's.
-    `jobs`: `latest_jobs()` of the folder holding it, when the caller asks for many runs."""
-    run_dir = Path(run_dir).resolve()
-    job = (latest_jobs(run_dir.parent) if jobs is None else jobs).get(str(run_dir))
-    if job is not None and job.state != RUNNING:
-        return job.state
-    status = _read_confined_json(run_dir / "status.json")
-    if status is None:
-        return None
-    state = run_state_of(status.get("state"))
-    if state == RUNNING and not job_process.pid_alive(status.get("pid")):
-        return FAILED
-    return state
-
-
-def reserve_run_dir(root: str | os.PathLike[str], name: str) -> Path:
-    """A new, empty run folder `<root>/<name>` (or `<name>-2`, ...): mkdir is atomic, so two
-    sessions asking for the same name at once still get different folders."""
-    Path(root).mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        path = Path(root) / (name if n == 1 else f"{name}-{n}")
-        try:
-            path.mkdir()
-            return path.resolve()
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"no free run folder name for {name!r} under {root}")
-
-
-# ---- files (the trainer's and auto-repair's own outputs) -------------------------------------
-def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, json.dumps(data, indent=1))
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from a regular file (no symlink followed), None for anything else."""
-    return _read_confined_json(path)
 
 
 if __name__ == "__main__":  # the entry of earlier versions: `python -m trainers.jobs CFG RUN_DIR`
