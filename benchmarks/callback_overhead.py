@@ -11,6 +11,10 @@ both alike. On a shared machine the difference of two step times is still noisy 
 2-core box: +-5 %), so the time spent inside the callback's hooks over the same window is
 reported too, against the bare step time: the overhead without the noise of a difference (it
 leaves out the hooked forward of a logging step and the writer thread: a few ms per 1000 steps).
+A third variant adds a no-op callback (the framework's own `Callback` / `TrainerCallback`): what
+the framework charges for dispatching its per-step events to one more callback, whatever it
+does (the Trainer's CallbackHandler calls every event on every callback, with ten arguments);
+that part of the overhead is the framework's, not the doctor's.
 Model: our trainer's default digits MLP (2x64 ReLU, batch 64, Adam), 1 torch thread.
 
     python benchmarks/callback_overhead.py [--repeats 7] [--warmup 50] [--only lightning|huggingface]
@@ -92,7 +96,7 @@ class Window:
 
 
 # ---- Lightning --------------------------------------------------------------------------------
-def lightning_fit(net: nn.Module, batches, steps: int, window: Window, instrumented: bool, tmp: str):
+def lightning_fit(net: nn.Module, batches, steps: int, window: Window, variant: str, tmp: str):
     import lightning.pytorch as pl
     from lightning.pytorch.loggers import TensorBoardLogger
 
@@ -118,15 +122,15 @@ def lightning_fit(net: nn.Module, batches, steps: int, window: Window, instrumen
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
             window.end(trainer.global_step - 1)  # global_step counts the step just taken
 
-    callbacks = [Timer()] + ([window.timed(RunDoctorCallback())] if instrumented else [])
-    trainer = pl.Trainer(max_steps=steps, logger=TensorBoardLogger(tmp), callbacks=callbacks,
+    extra = {"bare": [], "noop": [pl.Callback()], "doctor": [window.timed(RunDoctorCallback())]}
+    trainer = pl.Trainer(max_steps=steps, logger=TensorBoardLogger(tmp), callbacks=[Timer(), *extra[variant]],
                          enable_progress_bar=False, enable_model_summary=False,
                          enable_checkpointing=False, num_sanity_val_steps=0)
     trainer.fit(Lit(), DataLoader(batches, batch_size=None))  # the batches as they are, in order
 
 
 # ---- Hugging Face ---------------------------------------------------------------------------
-def huggingface_fit(net: nn.Module, batches, steps: int, window: Window, instrumented: bool, tmp: str):
+def huggingface_fit(net: nn.Module, batches, steps: int, window: Window, variant: str, tmp: str):
     from torch.utils.data import Dataset
     from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
@@ -163,13 +167,15 @@ def huggingface_fit(net: nn.Module, batches, steps: int, window: Window, instrum
                              learning_rate=DEFAULTS.lr, report_to=["tensorboard"], save_strategy="no",
                              disable_tqdm=True, use_cpu=True, dataloader_drop_last=True,
                              train_sampling_strategy="sequential")
-    callbacks = [Timer()] + ([window.timed(RunDoctorCallback())] if instrumented else [])
-    trainer = Trainer(model=Model(), args=args, train_dataset=Rows(), callbacks=callbacks)
+    extra = {"bare": [], "noop": [TrainerCallback()], "doctor": [window.timed(RunDoctorCallback())]}
+    trainer = Trainer(model=Model(), args=args, train_dataset=Rows(), callbacks=[Timer(), *extra[variant]])
     trainer.remove_callback(PrinterCallback)  # no printed log lines (its tqdm is off)
     trainer.train()
 
 
 FRAMEWORKS = {"lightning": lightning_fit, "huggingface": huggingface_fit}
+VARIANTS = {"bare": "bare", "noop": "+ a no-op callback (the framework's dispatch)",
+            "doctor": "+ RunDoctorCallback() (defaults)"}
 
 
 def main() -> None:
@@ -199,22 +205,23 @@ def main() -> None:
     for name, fit in FRAMEWORKS.items():
         if args.only and name != args.only:
             continue
-        rates: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+        rates: dict[str, list[tuple[float, float, float]]] = {v: [] for v in VARIANTS}
+        order = list(VARIANTS)
         with tempfile.TemporaryDirectory() as tmp:
-            fit(copy.deepcopy(net0), batches, 20, Window(0, 0), True, tmp)  # warm-up: imports, caches
+            fit(copy.deepcopy(net0), batches, 20, Window(0, 0), "doctor", tmp)  # warm-up: imports, caches
             for r in range(args.repeats):
-                for instrumented in ((False, True) if r % 2 == 0 else (True, False)):
+                for variant in order[r % 3:] + order[:r % 3]:  # each variant first, in turn
                     window = Window(first, last)
-                    fit(copy.deepcopy(net0), batches, steps, window, instrumented,
-                        os.path.join(tmp, f"{r}-{instrumented}"))
-                    rates[instrumented].append(window.rates())
-        wall0, cpu0, _ = (statistics.median(v) for v in zip(*rates[False]))
-        for instrumented, label in ((False, "bare"), (True, "+ RunDoctorCallback() (defaults)")):
-            wall, cpu, inside = (statistics.median(v) for v in zip(*rates[instrumented]))
-            over = "–" if not instrumented else f"{100 * (wall0 / wall - 1):+.1f} %"
-            over_cpu = "–" if not instrumented else f"{100 * (cpu0 / cpu - 1):+.1f} %"
+                    fit(copy.deepcopy(net0), batches, steps, window, variant, os.path.join(tmp, f"{r}-{variant}"))
+                    rates[variant].append(window.rates())
+        wall0, cpu0, _ = (statistics.median(v) for v in zip(*rates["bare"]))
+        for variant, label in VARIANTS.items():
+            wall, cpu, inside = (statistics.median(v) for v in zip(*rates[variant]))
+            bare = variant == "bare"
+            over = "–" if bare else f"{100 * (wall0 / wall - 1):+.1f} %"
+            over_cpu = "–" if bare else f"{100 * (cpu0 / cpu - 1):+.1f} %"
             # the callback's own time per step against the bare step: what noise cannot blur
-            own = "–" if not instrumented else f"{1e6 * inside:.0f} µs/step = {100 * inside * wall0:.1f} %"
+            own = "–" if variant != "doctor" else f"{1e6 * inside:.0f} µs/step = {100 * inside * wall0:.1f} %"
             print(f"| {name} | {label} | {wall:,.0f} | {1000 / wall:.2f} | {over} | {over_cpu} | {own} |",
                   flush=True)
 

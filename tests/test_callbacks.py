@@ -6,6 +6,7 @@ Per framework: a healthy run, one with ReLU biases at -3 (dead ReLUs) and one wi
 """
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -216,6 +217,33 @@ def test_hugging_face_with_clipping_off_writes_its_own_total(tmp_path):
     run = load(tmp_path).runs[0]
     assert "grad_norm/total" in run.tag_map.values()
     assert sorted(run.scalar("grad_norm/total").index) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_hugging_face_mixed_precision_gradients_are_measured_unscaled(tmp_path, precision):
+    """bf16 autocast on the CPU (`bf16=True, use_cpu=True`), and fp16 with a real loss scaler
+    (65536): accelerate leaves fp16 autocast and scaling to accelerators, so its GPU set-up (a
+    GradScaler, native AMP) is put in place before training. The norms the doctor reads back
+    are finite and equal to a float32 run's."""
+    x, y = data(64)
+
+    def grad_norms(out: Path, scaler=None, **precision) -> list[float]:
+        torch.manual_seed(1)
+        trainer = Trainer(model=HFNet(), train_dataset=Rows(x, y),
+                          args=hf_args(out, max_steps=3, max_grad_norm=0.0, **precision),
+                          callbacks=[hf_cb.RunDoctorCallback(every=1, hist_every=0)])
+        if scaler is not None:  # as Accelerator.__init__ sets them for fp16 on a GPU
+            trainer.accelerator.scaler = scaler  # taken by the optimizer it prepares in train()
+            trainer.accelerator.native_amp = True  # fp16 autocast, and unscaling before the norm
+        trainer.train()
+        return load(out).runs[0].scalar("grad_norm/total").sort_index().tolist()
+
+    scaler = torch.amp.GradScaler("cpu") if precision == "fp16" else None
+    mixed = grad_norms(tmp_path / precision, scaler=scaler, **{precision: True})
+    if scaler is not None:
+        assert scaler.get_scale() >= 2 ** 10  # the gradients were really scaled
+    assert len(mixed) == 3 and all(map(math.isfinite, mixed))
+    assert mixed == pytest.approx(grad_norms(tmp_path / "fp32"), rel=0.05)
 
 
 def test_hugging_face_logging_dir(tmp_path, monkeypatch):

@@ -14,6 +14,8 @@ Where it writes: the TensorBoard folder of the Trainer's own `TensorBoardCallbac
 `$TENSORBOARD_LOGGING_DIR`, else the `output_dir/runs/<time>_<host>` folder it has just made
 (transformers 5.x), in an event file beside the Trainer's. Only the world process zero
 measures and writes. The step is `state.global_step` before the optimizer step.
+Event records are checksummed in C when google-crc32c is installed (`speed_up_event_writing`:
+the same bytes, for every tensorboard writer of the process).
 Needs transformers >= 4.45 (`on_pre_optimizer_step`).
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-from trainers.hooks import Instruments, instrument
+from trainers.hooks import Instruments, instrument, speed_up_event_writing
 
 
 class RunDoctorCallback(TrainerCallback):
@@ -48,6 +50,7 @@ class RunDoctorCallback(TrainerCallback):
         from torch.utils.tensorboard import SummaryWriter
 
         self.log_dir = logging_dir(args)
+        speed_up_event_writing()  # C checksums: the writer thread's pure-Python CRC holds the GIL
         self._writer = SummaryWriter(self.log_dir)
         clipped = (getattr(args, "max_grad_norm", 0) or 0) > 0
         self.instruments = instrument(model, self._writer, every=self.every,
