@@ -21,7 +21,7 @@ try:
 except ImportError:  # the standalone `pytorch_lightning` package
     from pytorch_lightning.callbacks import Callback
 
-from trainers.hooks import Instruments, instrument
+from trainers.hooks import Instruments, instrument, speed_up_event_writing
 
 
 class RunDoctorCallback(Callback):
@@ -41,6 +41,7 @@ class RunDoctorCallback(Callback):
     def on_train_start(self, trainer, pl_module) -> None:
         if not trainer.is_global_zero:
             return
+        speed_up_event_writing()  # event checksums in C (the logger's writer too): less GIL held
         writer = tensorboard_writer(trainer)
         if writer is None:
             from torch.utils.tensorboard import SummaryWriter
