@@ -5,6 +5,7 @@ or series; none knows about rules, thresholds or languages (measure here, judge 
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,34 +26,92 @@ def first_nonfinite_step(series: pd.Series) -> int | None:
 
 def smooth(series: pd.Series, window: int) -> pd.Series:
     """Centred rolling median: removes mini-batch noise and isolated spikes, keeps trends."""
+    return pd.Series(smooth_values(series.to_numpy(dtype=np.float64), window),
+                     index=series.index, name=series.name)
+
+
+def smooth_values(values: np.ndarray, window: int) -> np.ndarray:
+    """`smooth` on bare values: numpy for an odd window over finite values; pandas' skip list
+    otherwise (a NaN leaves the windows that hold it, an even window is centred its own way)."""
+    window = max(1, min(int(window), len(values)))
+    if window % 2 and window > 1 and np.all(np.isfinite(values)):
+        return rolling_median(values, window)
+    return pd.Series(values).rolling(window, center=True, min_periods=1).median().to_numpy()
+
+
+def smooth_end(series: pd.Series, window: int) -> float:
+    """`smooth(series, window)`'s last value, from the last window's points only (the last
+    centred window holds no earlier point): where a test of "until the end" can stop early."""
     window = max(1, min(int(window), len(series)))
-    values = series.to_numpy(dtype=np.float64)
-    if window in _MEDIAN_NETWORKS and np.all(np.isfinite(values)):
-        return pd.Series(_small_rolling_median(values, window), index=series.index, name=series.name)
-    return series.rolling(window, center=True, min_periods=1).median()
+    last = series.to_numpy(dtype=np.float64)[len(series) - window // 2 - 1:]  # what it holds
+    if window % 2 and np.all(np.isfinite(last)):
+        part, middle = np.sort(last), len(last) // 2
+        with np.errstate(over="ignore"):
+            return float(part[middle] if len(part) % 2 else (part[middle - 1] + part[middle]) / 2)
+    return float(smooth(series.iloc[-window:], window).iloc[-1])
 
 
 # Compare-exchange networks that sort 3 and 5 values: on whole columns of windows at once
 # they give pandas' rolling median ~10-40x faster for the small windows rules use most.
 _MEDIAN_NETWORKS = {3: ((0, 1), (1, 2), (0, 1)),
                     5: ((0, 1), (3, 4), (2, 4), (2, 3), (0, 3), (0, 2), (1, 4), (1, 3), (1, 2))}
+_PARTITION_MAX = 41  # wider full windows: pandas' skip list (O(log w) a point) is faster
+_CHUNK = 1 << 21  # values partitioned at once: bounds the copy of a dense curve's windows
 
 
-def _small_rolling_median(values: np.ndarray, window: int) -> np.ndarray:
-    """What `rolling(window, center=True, min_periods=1).median()` gives on finite values:
-    the middle of each full window; the shorter windows at both ends (median of what they
-    hold, mean of the middle two for an even count) one by one."""
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """What `rolling(window, center=True, min_periods=1).median()` gives on finite values, for
+    an odd window no longer than the values: the middle of each full window (a sorting network
+    or np.partition, both exact), and the medians of the windows cut short at both ends."""
     half, n = window // 2, len(values)
-    lanes = [values[k:n - window + 1 + k] for k in range(window)]
-    for a, b in _MEDIAN_NETWORKS[window]:
-        lanes[a], lanes[b] = np.minimum(lanes[a], lanes[b]), np.maximum(lanes[a], lanes[b])
     out = np.empty(n)
-    out[half:n - half] = lanes[half]
-    for i in (*range(half), *range(n - half, n)):
-        part = np.sort(values[max(0, i - half):i + half + 1])
-        middle = len(part) // 2
-        out[i] = part[middle] if len(part) % 2 else (part[middle - 1] + part[middle]) / 2
+    if window in _MEDIAN_NETWORKS:
+        lanes = [values[k:n - window + 1 + k] for k in range(window)]
+        for a, b in _MEDIAN_NETWORKS[window]:
+            lanes[a], lanes[b] = np.minimum(lanes[a], lanes[b]), np.maximum(lanes[a], lanes[b])
+        out[half:n - half] = lanes[half]
+    elif window <= _PARTITION_MAX or n < 2 * window:
+        windows = np.lib.stride_tricks.sliding_window_view(values, window)
+        step = max(1, _CHUNK // window)
+        for lo in range(0, len(windows), step):
+            part = np.partition(windows[lo:lo + step], half, axis=1)
+            out[half + lo:half + lo + len(part)] = part[:, half]
+    else:
+        out[:] = pd.Series(values).rolling(window, center=True, min_periods=1).median().to_numpy()
+        return out
+    edges = _edge_medians(values, window)
+    out[:half], out[n - half:] = edges[:half], edges[half:]
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _edge_plan(window: int) -> tuple[np.ndarray, ...]:
+    """For the `window // 2` windows cut short at each end: each one's points as a row of
+    positions in `ends` (the first and the last `window - 1` values, then +inf and -inf: a
+    row's padding, which sorting leaves past its own points), and after sorting, the flat
+    positions of each row's middle two (the same one for an odd count)."""
+    half, width = window // 2, window - 1
+    column = np.arange(width)
+    counts = np.r_[np.arange(half + 1, window), np.arange(width, half, -1)]
+    left = np.where(column < counts[:half, None], column, 2 * width)  # +inf after its points
+    right = np.where(column >= np.arange(half)[:, None], width + column, 2 * width + 1)  # -inf
+    first = np.r_[np.zeros(half, np.int64), np.arange(half)] + np.arange(2 * half) * width
+    plan = (np.vstack([left, right]), first + (counts - 1) // 2, first + counts // 2,
+            counts % 2 == 1)
+    for array in plan:
+        array.flags.writeable = False  # cached: shared by every call
+    return plan
+
+
+def _edge_medians(values: np.ndarray, window: int) -> np.ndarray:
+    """The medians of the windows cut short at the start, then at the end, all at once (one
+    row each, sorted together); an even count takes the mean of its middle two, as pandas."""
+    source, low_at, high_at, odd = _edge_plan(window)
+    ends = np.concatenate((values[:window - 1], values[len(values) - window + 1:], (np.inf, -np.inf)))
+    rows = np.sort(ends[source], axis=1).ravel()
+    low, high = rows[low_at], rows[high_at]
+    with np.errstate(over="ignore"):
+        return np.where(odd, low, (low + high) / 2)
 
 
 def jitter(series: pd.Series, window: int = 5) -> float:
@@ -79,10 +138,9 @@ def block_means(series: pd.Series, max_points: int) -> pd.Series:
     size = int(math.ceil(len(series) / max_points)) if max_points > 0 else 1
     if size <= 1:
         return series
-    kept = len(series) // size * size
-    part = series.iloc[len(series) - kept:]
-    values = part.to_numpy(dtype=np.float64).reshape(-1, size).mean(axis=1)
-    steps = part.index.to_numpy().reshape(-1, size)[:, -1]
+    first = len(series) - len(series) // size * size
+    values = series.to_numpy(dtype=np.float64)[first:].reshape(-1, size).mean(axis=1)
+    steps = series.index.to_numpy()[first:].reshape(-1, size)[:, -1]
     return pd.Series(values, index=pd.Index(steps, name=series.index.name), name=series.name)
 
 
@@ -217,9 +275,10 @@ def start_level(series: pd.Series) -> float:
 
 def end_level(series: pd.Series, fraction: float = 0.1, min_points: int = 3) -> float:
     """Where a curve ends: median of its last `fraction` of finite points."""
-    values = finite(series)
-    return float(np.median(tail(values, fraction, min_points).to_numpy())) if len(values) \
-        else float("nan")
+    values = series.to_numpy(dtype=np.float64)  # on arrays: rules call this on every run
+    values = values[np.isfinite(values)]
+    count = max(min_points, int(math.ceil(len(values) * fraction)))  # as `tail` takes it
+    return float(np.median(values[-count:])) if len(values) else float("nan")
 
 
 def progress(series: pd.Series) -> float:

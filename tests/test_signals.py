@@ -84,3 +84,50 @@ def test_hist_mass_at_or_below_zero_post_and_pre_relu():
     counts, edges = np.histogram(pre, bins=64)
     assert sig.hist_mass_at_or_below_zero(_hist(0, edges, counts))[0] == pytest.approx(
         np.mean(pre <= 0), abs=0.01)
+
+
+def _pandas_median(s: pd.Series, window: int) -> np.ndarray:
+    window = max(1, min(window, len(s)))
+    return s.rolling(window, center=True, min_periods=1).median().to_numpy()
+
+
+@pytest.mark.parametrize("kind", ["noise", "ties", "trend", "nonfinite"])
+def test_smooth_is_pandas_centred_rolling_median_bit_for_bit(kind):
+    # numpy paths (networks, partition, padded edges) and pandas' fallback (NaN/inf, even or
+    # wide windows) must give the same floats, ends included, windows longer than the curve too
+    rng = np.random.default_rng(len(kind))
+    for n in (1, 2, 3, 4, 7, 20, 101, 250):
+        for window in (1, 2, 3, 4, 5, 7, 21, 41, 43, 101, 300):
+            values = rng.standard_normal(n) * 10.0 ** rng.integers(-4, 4)
+            if kind == "ties":
+                values = np.round(values, 1)
+            elif kind == "trend":
+                values = np.exp(rng.standard_normal(n)).cumsum()
+            elif kind == "nonfinite" and n > 3:
+                values[rng.choice(n, 3, replace=False)] = [np.nan, np.inf, -np.inf]
+            s = series(values)
+            got = sig.smooth(s, window)
+            assert got.index.equals(s.index)
+            assert np.array_equal(got.to_numpy(), _pandas_median(s, window), equal_nan=True)
+            assert np.array_equal(sig.smooth_values(values, window), _pandas_median(s, window),
+                                  equal_nan=True)
+            end, expected = sig.smooth_end(s, window), _pandas_median(s, window)[-1]
+            assert end == expected or (math.isnan(end) and math.isnan(expected))
+
+
+def test_rolling_median_of_a_long_curve_in_chunks():
+    values = np.round(np.random.default_rng(0).standard_normal(300_001), 2)
+    for window in (5, 21, 41):
+        assert np.array_equal(sig.rolling_median(values, window),
+                              _pandas_median(pd.Series(values), window))
+
+
+def test_end_level_and_block_means_on_arrays_match_their_pandas_forms():
+    rng = np.random.default_rng(1)
+    s = series(np.r_[rng.random(57), np.nan, rng.random(40)])
+    kept = s[np.isfinite(s)]
+    assert sig.end_level(s) == float(np.median(kept.iloc[-max(3, math.ceil(len(kept) * 0.1)):]))
+    blocks = sig.block_means(s.fillna(0.5), 10)
+    part = s.fillna(0.5).iloc[len(s) % 10:]
+    assert np.array_equal(blocks.to_numpy(), part.to_numpy().reshape(-1, 10).mean(axis=1))
+    assert list(blocks.index) == list(part.index[9::10])

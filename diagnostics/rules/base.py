@@ -140,7 +140,8 @@ def unusable_loss(rule_id: str, tag: str, series, lang: str, *,
     negative), and "progress since the start" needs the start of training in the log (a
     head-truncated file, or a resumed run logged elsewhere, lacks it).
     """
-    low = float(series.min())
+    values = series.to_numpy(dtype=np.float64)  # numpy's min; pandas' where NaN must be skipped
+    low = float(values.min()) if len(values) and not np.isnan(values).any() else float(series.min())
     # A non-negative loss may touch 0 exactly (a batch fitted perfectly): still a loss whose
     # ratios mean something. Negative values, or a start at 0, are another kind of objective.
     if low < 0 or float(series.iloc[0]) <= 0:

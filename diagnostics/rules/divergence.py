@@ -93,20 +93,23 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     unusable = unusable_loss(ID, "train/loss", train, lang)
     if unusable:  # no NaN/inf, and a runaway cannot be judged on this curve
         return unusable
-    smooth = sig.smooth(train, sig.auto_window(len(train), th.smooth_fraction, lo=3))
-    low = smooth.cummin()
+    window = sig.auto_window(len(train), th.smooth_fraction, lo=3)
     start = float(train.iloc[0])
-    high = (smooth >= th.rise_factor * low) & (smooth >= th.above_start * start)
-    first = sig.persistent_from_to_end(high.to_numpy())
+    if sig.smooth_end(train, window) < th.above_start * start:
+        return _relapse(train, th, lang)  # not high at the end: no runaway to the end (cheap)
+    smooth = sig.smooth(train, window).to_numpy()
+    low = np.minimum.accumulate(smooth)
+    first = sig.persistent_from_to_end((smooth >= th.rise_factor * low)
+                                       & (smooth >= th.above_start * start))
     if first is None or len(smooth) - first < min(th.persist, len(smooth)):
         return _relapse(train, th, lang)
-    onset = int(smooth.index[first])
-    end, floor = float(smooth.iloc[-1]), float(low.iloc[-1])
+    onset, last = int(train.index[first]), int(train.index[-1])
+    end, floor = float(smooth[-1]), float(low[-1])
     ratio = end / floor if floor > 0 else math.inf
     return finding(
         ID, message=MESSAGE_RUNAWAY, lang=lang, severity=Severity.CRITICAL,
         confidence=sig.confidence(ratio, th.rise_factor, th.full_at), onset_step=onset,
-        evidence=[Evidence(tag="train/loss", steps=(onset, int(smooth.index[-1])),
+        evidence=[Evidence(tag="train/loss", steps=(onset, last),
                            statistic="final / minimum smoothed loss", value=ratio,
                            threshold=th.rise_factor,
                            marks={"minimum": floor, "start": start,
@@ -127,25 +130,28 @@ MESSAGE_RELAPSE = {
 
 def _relapse(train, th: Thresholds, lang: str) -> Finding | None:
     """The loss learned, then fell back to near its start and stayed (see the docstring)."""
-    smooth = sig.smooth(train, sig.auto_window(len(train), th.relapse_smooth, lo=3, hi=21))
+    window = sig.auto_window(len(train), th.relapse_smooth, lo=3, hi=21)
     start = float(train.iloc[0])
-    low = smooth.cummin()
+    if sig.smooth_end(train, window) < th.relapse_share * start:
+        return None  # not back near the start at the end (cheap): most runs stop here
+    smooth = sig.smooth(train, window).to_numpy()
+    low = np.minimum.accumulate(smooth)
     learned = low <= th.relapse_learned * start
     back = learned & (smooth >= th.rise_factor * low) & (smooth >= th.relapse_share * start)
-    first = sig.persistent_from_to_end(back.to_numpy())
+    first = sig.persistent_from_to_end(back)
     if first is None or len(smooth) - first < max(th.persist, th.relapse_persist * len(smooth)):
         return None
-    after = train.iloc[train.index.get_indexer([smooth.index[first]])[0]:].to_numpy()
+    after = train.to_numpy()[first:]
     level = float(np.median(after))
     if np.median(np.abs(after - level)) > th.relapse_steady * level:
         return None  # still swinging between low and high: oscillation, not a collapse
-    onset, end, floor = int(smooth.index[first]), float(smooth.iloc[-1]), float(low.iloc[-1])
+    onset, end, floor = int(train.index[first]), float(smooth[-1]), float(low[-1])
     held = (len(smooth) - first) / len(smooth)
     return finding(
         ID, message=MESSAGE_RELAPSE, lang=lang, severity=Severity.CRITICAL,
         confidence=sig.confidence(end / floor if floor > 0 else math.inf, th.rise_factor,
                                   th.full_at), onset_step=onset,
-        evidence=[Evidence(tag="train/loss", steps=(onset, int(smooth.index[-1])),
+        evidence=[Evidence(tag="train/loss", steps=(onset, int(train.index[-1])),
                            statistic="end level / start", value=end / start,
                            threshold=th.relapse_share,
                            marks={"minimum": floor, "start": start,

@@ -116,10 +116,11 @@ def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
                                  threshold=0.0),
                         tag=tag, bad=str(float(norm[bad_step])), onset=bad_step)
     window = min(th.window, max(1, len(norm) // 4))  # sparse logs: a window must not swallow the burst
-    smooth = sig.smooth(norm, window)
+    values = norm.to_numpy(dtype=np.float64)  # all finite here: numpy, no pandas overhead
+    smooth = sig.smooth_values(values, window)
     peak = float(smooth.max())
     if peak >= th.level:
-        onset = int(smooth.index[int(np.argmax(smooth.to_numpy() >= th.level))])
+        onset = int(norm.index[int(np.argmax(smooth >= th.level))])
         return _finding("level", lang, sig.confidence(peak, th.level, th.level_full_at), onset,
                         Evidence(tag=tag, steps=(onset, last), statistic="peak smoothed norm",
                                  value=peak, threshold=th.level, marks={"level": th.level}),
@@ -127,11 +128,10 @@ def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
                         smoothing=text(UNSMOOTHED if window == 1 else SMOOTHED, lang).format(n=window))
     if len(norm) < th.early_points + th.persist:
         return None
-    early = float(np.median(norm.iloc[: th.early_points]))
+    early = float(np.median(values[: th.early_points]))
     if early <= 0:
         return None
-    mask = (smooth >= th.growth_factor * early).to_numpy()
-    start = sig.first_persistent(mask, th.persist)
+    start = sig.first_persistent(smooth >= th.growth_factor * early, th.persist)
     if start is None:
         return None
     loss = run.scalar("train/loss")
@@ -143,7 +143,7 @@ def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
         return progress
     if not loss_broke and progress >= th.max_progress:
         return None
-    onset = int(smooth.index[start])
+    onset = int(norm.index[start])
     return _finding("growth", lang, sig.confidence(peak / early, th.growth_factor, th.growth_full_at),
                     onset,
                     Evidence(tag=tag, steps=(onset, last), statistic="growth over early level",

@@ -52,7 +52,7 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics import tags
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
-from diagnostics.rules import curves
+from diagnostics.rules import curves, deviations
 from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, too_few, unusable_loss
 from diagnostics.rundata import RunData
 
@@ -120,16 +120,16 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         judged = [("train/loss", train, th.train_alone)]
     else:
         judged = [("val/loss", val, th.val_alone)]
-    bounces = [float(d.iloc[len(d) // 2:].mean()) for _, d, _ in judged]
+    bounces = [deviations.second_half_mean(d) for _, d, _ in judged]
     if any(b < t for b, (_, _, t) in zip(bounces, judged)):
         if len(judged) == 2 and bounces[1] >= th.val_only:
             return _only_validation_swings(judged[1][1], bounces[1], th, lang)
         return None
     tag, deviation, threshold = judged[0]
-    onset = _onset(deviation, threshold)
+    onset = deviations.onset(deviation, threshold)
     lr = sig.finite(run.scalar("opt/lr")) if run.has("opt/lr") else pd.Series(dtype=float)
     lr_note = text(LR_NOTE, lang).format(lr=fmt(float(lr.iloc[-1]))) if len(lr) else ""
-    evidence = [Evidence(tag=t, steps=(int(d.index[len(d) // 2]), int(d.index[-1])),
+    evidence = [Evidence(tag=t, steps=(int(d.steps[len(d) // 2]), int(d.steps[-1])),
                          statistic="mean deviation from rolling median", value=b, threshold=thr)
                 for (t, d, thr), b in zip(judged, bounces)]
     agree = text(AGREE, lang).format(val_pct=fmt(100 * bounces[1])) if len(judged) == 2 else ""
@@ -154,15 +154,15 @@ VAL_ONLY = {
 }
 
 
-def _only_validation_swings(deviation: pd.Series, bounce: float, th: Thresholds,
+def _only_validation_swings(deviation: deviations.Deviations, bounce: float, th: Thresholds,
                             lang: str) -> Finding:
     return finding(
         ID, message=VAL_ONLY, lang=lang, severity=Severity.INFO,
         # capped below the engine's SOLID: a val-only reading must not hide other problems
         confidence=min(0.6, sig.confidence(bounce, th.val_only, th.full_factor * th.val_only)),
-        onset_step=_onset(deviation, th.val_only),
-        evidence=[Evidence(tag="val/loss", steps=(int(deviation.index[len(deviation) // 2]),
-                                                  int(deviation.index[-1])),
+        onset_step=deviations.onset(deviation, th.val_only),
+        evidence=[Evidence(tag="val/loss", steps=(int(deviation.steps[len(deviation) // 2]),
+                                                  int(deviation.steps[-1])),
                            statistic="mean deviation from rolling median", value=bounce,
                            threshold=th.val_only)],
         value_pct=100 * bounce, threshold_pct=100 * th.val_only,
@@ -173,11 +173,11 @@ def _val_settles(run: RunData, th: Thresholds) -> bool:
     """The val loss spends the second half near its best: its median under `unsettled` x the
     minimum, and within `unsettled_share` of the way back from the minimum to the start (a val
     loss that never improved, bouncing 25-38 around 30, has not settled anywhere)."""
-    val = sig.finite(run.scalar("val/loss"))
+    val = sig.finite(run.scalar("val/loss")).to_numpy()
     # the start: the first three evaluations (robust to one odd first eval), fewer on a short
     # curve, where three would already be half the run (6 epochs: its spikes, not its start)
-    low, start = float(val.min()), float(val.iloc[:max(1, min(3, len(val) // 4))].max())
-    middle = float(np.median(val.iloc[len(val) // 2:]))
+    low, start = float(val.min()), float(val[:max(1, min(3, len(val) // 4))].max())
+    middle = float(np.median(val[len(val) // 2:]))
     near_best = middle < th.unsettled * low
     kept = start > low and (middle - low) / (start - low) < th.unsettled_share
     return low > 0 and near_best and kept
@@ -190,20 +190,8 @@ def _lr_decayed(run: RunData, th: Thresholds) -> bool:
         sig.end_level(lr) < th.lr_decayed * float(lr.max())
 
 
-def _onset(deviation: pd.Series, threshold: float) -> int:
-    """First step from which the mean deviation to the end stays past the threshold.
-
-    The first tenth of the run is skipped: the initial drop is a trend the rolling median
-    lags behind, not oscillation."""
-    values = deviation.to_numpy()
-    tail_means = np.cumsum(values[::-1])[::-1] / np.arange(len(values), 0, -1)
-    start = max(1, len(values) // 10)
-    hits = np.flatnonzero(tail_means[start:] >= threshold)
-    return int(deviation.index[start + hits[0]] if len(hits) else deviation.index[len(values) // 2])
-
-
 def _train_bounce(run: RunData, th: Thresholds, lang: str,
-                  need: int) -> pd.Series | NotAssessed | None:
+                  need: int) -> deviations.Deviations | NotAssessed | None:
     train = run.scalar("train/loss")
     train = sig.finite(train) if train is not None else ()
     if len(train) < need:
@@ -213,9 +201,8 @@ def _train_bounce(run: RunData, th: Thresholds, lang: str,
         return unusable
     train = sig.block_means(train, th.max_train_points)
     if sig.end_level(train) < th.settled * float(train.iloc[0]):
-        return pd.Series(0.0, index=train.index)  # converged to ~0: its spikes are not the lr
-    residual = (train - sig.smooth(train, th.window)) / float(train.iloc[0])
-    return _trend_edges_dropped(residual.abs(), train, th.window)
+        return deviations.zeros(train)  # converged to ~0: its spikes are not the lr
+    return deviations.of(train, th.window)
 
 
 def _train_per_epoch(run: RunData) -> bool:
@@ -224,31 +211,15 @@ def _train_per_epoch(run: RunData) -> bool:
     return bool(originals) and all(tags.is_epoch_mean(o) for o in originals)
 
 
-def _val_bounce(run: RunData, th: Thresholds, per_epoch: bool) -> pd.Series | None:
+def _val_bounce(run: RunData, th: Thresholds, per_epoch: bool) -> deviations.Deviations | None:
     """A short val curve serves only beside epoch-mean train losses: two curves of averages
     that agree; against a dense train curve it would veto on too few evaluations."""
     val = run.scalar("val/loss")
     val = sig.finite(val) if val is not None else ()
-    if len(val) < (th.min_epoch_points if per_epoch else th.min_val_points) or not (val > 0).all():
+    if len(val) < (th.min_epoch_points if per_epoch else th.min_val_points) or \
+            not np.all(val.to_numpy() > 0):
         return None
-    residual = np.log(val) - np.log(sig.smooth(val, th.window))
-    return _trend_edges_dropped(residual.abs(), val, th.window)
-
-
-def _trend_edges_dropped(deviation: pd.Series, curve: pd.Series, window: int) -> pd.Series:
-    """The deviations without an end whose last `window` points run monotonically (likewise
-    the start). There the centred window is cut short and lags the trend: a val loss still
-    falling 3x per epoch (0.0027, 0.0007, 7.6e-5: a real Trax log) deviates ~2 in log units
-    from such a median without bouncing at all. An end that goes up and down is kept."""
-    half, values = window // 2, curve.to_numpy()
-
-    def monotone(part: np.ndarray) -> bool:
-        steps = np.diff(part)
-        return len(part) == window and bool((steps < 0).all() or (steps > 0).all())
-
-    start = half if monotone(values[:window]) else 0
-    stop = len(values) - half if monotone(values[-window:]) else len(values)
-    return deviation.iloc[start:stop]
+    return deviations.of(val, th.window, log=True)
 
 
 # ---- examples ---------------------------------------------------------------------------

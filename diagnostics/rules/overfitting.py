@@ -169,16 +169,17 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
 # ---- evidence 1: the validation loss ---------------------------------------------------------
 def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Thresholds,
                lang: str) -> Finding | None:
-    if len(val) < th.few_val_points or float(val.min()) < 0:
+    values = val.to_numpy(dtype=np.float64)  # finite: numpy up to the first exits
+    if len(val) < th.few_val_points or float(values.min()) < 0:
         return None
     few = len(val) < th.min_val_points
-    smooth_val = val if few else sig.smooth(val, 3)
-    i_min = int(np.argmin(smooth_val.to_numpy()))
-    onset = int(smooth_val.index[i_min])
+    smooth_val = values if few else sig.smooth_values(values, 3)
+    i_min = int(np.argmin(smooth_val))
+    onset = int(val.index[i_min])
     after = len(val) - 1 - i_min
     if after < 1 or (not few and after < th.min_points_after):
         return None
-    low = float(smooth_val.iloc[i_min])
+    low = float(smooth_val[i_min])
     end = float(val.iloc[-1]) if few else float(np.median(val.iloc[-3:]))
     if low <= 0:
         return None
@@ -245,13 +246,13 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
     values = metric.values
     if len(values) < th.min_val_points:
         return too_few(ID, metric.tag, len(values), th.min_val_points, TO_LOG, lang)
-    oriented = values * metric.direction
-    smooth = sig.smooth(oriented, 3)
-    i_best = int(np.argmax(smooth.to_numpy()))
-    onset = int(smooth.index[i_best])
+    smooth = sig.smooth_values(values.to_numpy(dtype=np.float64) * metric.direction, 3)
+    i_best = int(np.argmax(smooth))  # numpy up to the first exit: most runs stop there
+    onset = int(values.index[i_best])
     if len(values) - 1 - i_best < th.min_points_after:
         return None
-    best, first = float(smooth.iloc[i_best]), float(oriented.iloc[0])
+    oriented = values * metric.direction
+    best, first = float(smooth[i_best]), float(oriented.iloc[0])
     end = float(np.median(oriented.iloc[-3:]))
     drop, gain = best - end, best - first
     if gain <= 0 or drop < th.metric_drop_share * gain or drop < th.metric_min_drop * abs(best):
