@@ -145,6 +145,11 @@ class RayExecutor(Executor):
                 ray.cancel(ref, force=True)
             for ref in pending:
                 mark_stopped(refs[ref].run_dir)
+            # A forced cancel is asynchronous: a worker may still end an epoch and write
+            # "running" over the mark. Once the tasks are gone (or after a short wait), mark again.
+            ray.wait(pending, num_returns=len(pending), timeout=2.0)  # inside the 3 s SIGTERM grace
+            for ref in pending:
+                mark_stopped(refs[ref].run_dir)
             raise
         return [done[s.run_dir] for s in specs]
 
