@@ -99,3 +99,25 @@ def test_gradient_axes_are_readable_and_controls_redraw_the_charts(app_url, brow
         assert len(_y_labels(_chart(page, "Gradient norm per layer"))) <= 8
     finally:
         page.close()
+
+
+def test_the_chinese_overfitting_page(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    try:
+        page.goto(app_url)
+        page.get_by_text("中文", exact=True).click()
+        page.get_by_text("看一个例子（过拟合）").click()
+        page.get_by_text("健康概览").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        # the findings' tables draw after the charts: wait for the evidence's statistic itself
+        page.get_by_text("回吐的改进比例").first.wait_for(timeout=30_000)  # in Chinese
+        body = page.locator("body").inner_text()
+        # a title in one language (the documents' own headings, quoted in sources, stay verbatim)
+        assert "过拟合：模型泛化差" in body and "过拟合：test accuracy" not in body
+        assert "《深度学习实践经验总结》" in body and ".txt" not in body  # sources by title
+        assert page.locator('[data-testid="stException"]').count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.wait_for_timeout(1000)  # tables and code blocks render after the charts
+        page.screenshot(path=str(ARTIFACTS / "browser-zh-overfitting.png"), full_page=True)
+    finally:
+        page.close()

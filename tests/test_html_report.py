@@ -34,7 +34,7 @@ def test_the_report_holds_summary_findings_remedies_and_inlined_charts(report_fi
     assert "Health summary" in page and "Exploding gradients" in page and "Remedies" in page
     assert "《" in page  # remedies cite their documents by title
     assert "<script src=" not in page  # plotly.js is inlined: nothing to fetch
-    assert page.count("js-plotly-plot") >= 0 and page.count("Plotly.newPlot") >= 2
+    assert page.count("Plotly.newPlot") >= 2  # the charts, each drawn from the inlined library
 
 
 def test_names_from_a_log_are_escaped_and_several_runs_get_a_file_each(tmp_path):
