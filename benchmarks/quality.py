@@ -50,6 +50,7 @@ import numpy as np
 
 from benchmarks import naming_styles
 from diagnostics.engine import diagnose
+from diagnostics.messages import english
 from diagnostics.reader import load
 from diagnostics.remedies import DIAGNOSIS_ORDER
 from diagnostics.rundata import RunData
@@ -441,7 +442,7 @@ def run_stats(run: RunData) -> str:
 
 def _outcome(cell: Cell, seed: int, run: RunData, stats: str) -> Outcome:
     report = diagnose(run)
-    return Outcome(cell, seed, {f.rule_id: f.message for f in report.findings},
+    return Outcome(cell, seed, {f.rule_id: english(f.message) for f in report.findings},
                    {n.rule_id for n in report.not_assessed}, stats)
 
 

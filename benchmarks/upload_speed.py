@@ -111,7 +111,7 @@ def time_code_path(name: str, data: bytes) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     result = reader.load_uploads([(name, data)])
     t1 = time.perf_counter()
-    reports = [engine.diagnose(run, lang="en") for run in result.runs]
+    reports = [engine.diagnose(run) for run in result.runs]
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1, sum(len(r.findings) for r in reports)
 

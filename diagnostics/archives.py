@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from diagnostics.errors import ReaderError
 from diagnostics.files import open_regular
+from diagnostics.messages import Msg
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 MAX_RATIO = 100  # bytes written per byte of archive (Limits.max_ratio)
@@ -64,21 +65,23 @@ class _Budget:
             return cls(name, by_ratio, (max_ratio, size))
         return cls(name, max_bytes)
 
-    def _why(self) -> str:
+    def _past(self, what: str, **params) -> ReaderError:
+        """The refusal `archive.<what>_past_bytes`, or `..._past_ratio` when the ratio set the limit."""
         if self.ratio:
-            return f"({self.ratio[0]}x its {self.ratio[1]} bytes, Limits.max_ratio; zip bomb?); archive refused"
-        return "(Limits.max_bytes; zip bomb?); archive refused"
+            return ReaderError(self.name, Msg(f"archive.{what}_past_ratio", n=self.max_bytes, **params,
+                                              r=self.ratio[0], size=self.ratio[1]))
+        return ReaderError(self.name, Msg(f"archive.{what}_past_bytes", n=self.max_bytes, **params))
 
-    def check(self, declared: int, what: str) -> None:
-        """Refuse before writing when the sizes the archive declares do not fit."""
+    def check(self, declared: int, member: str | None = None, members: int = 0) -> None:
+        """Refuse before writing when the sizes the archive declares do not fit: those of one
+        `member`, or of all the archive's `members` (a count)."""
         if declared > self.left:
-            raise ReaderError(self.name, f"{what} would expand past {self.max_bytes} bytes {self._why()}")
+            raise self._past("member", member=member) if member is not None else self._past("members", k=members)
 
     def take(self, n: int, member: str) -> None:
         self.left -= n
         if self.left < 0:
-            raise ReaderError(self.name, f"expands past {self.max_bytes} bytes while extracting "
-                                         f"'{member}' {self._why()}")
+            raise self._past("extracting", member=member)
 
 
 def _member_path(archive: str, member: str) -> PurePosixPath:
@@ -86,18 +89,18 @@ def _member_path(archive: str, member: str) -> PurePosixPath:
     name = member.replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if name.startswith("/") or _DRIVE.match(name):
-        raise ReaderError(archive, f"member '{member}' has an absolute path; archive refused")
+        raise ReaderError(archive, Msg("archive.absolute", member=member))
     if ".." in parts:
-        raise ReaderError(archive, f"member '{member}' escapes the extraction folder (..); archive refused")
+        raise ReaderError(archive, Msg("archive.escapes_dotdot", member=member))
     if not parts or "\0" in name:
-        raise ReaderError(archive, f"member '{member}' has no usable name; archive refused")
+        raise ReaderError(archive, Msg("archive.no_name", member=member))
     return PurePosixPath(*parts)
 
 
 def _target(dest: Path, rel: PurePosixPath, archive: str) -> Path:
     target = dest.joinpath(*rel.parts)
     if not target.resolve().is_relative_to(dest.resolve()):  # e.g. through a folder named like a link
-        raise ReaderError(archive, f"member '{rel}' escapes the extraction folder; archive refused")
+        raise ReaderError(archive, Msg("archive.escapes", member=str(rel)))
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -109,7 +112,7 @@ def _copy(src, target: Path, budget: _Budget, member: str, declared: int | None)
             written += len(chunk)
             budget.take(len(chunk), member)
             if declared is not None and written > declared:
-                raise ReaderError(budget.name, f"member '{member}' is larger than it declares; archive refused")
+                raise ReaderError(budget.name, Msg("archive.larger_than_declared", member=member))
             out.write(chunk)
 
 
@@ -134,19 +137,19 @@ def extract(name: str, data: bytes | Path, dest: Path, *, max_bytes: int, max_fi
             ValueError, NotImplementedError, lzma.LZMAError) as err:
         shutil.rmtree(dest, ignore_errors=True)
         why = " ".join(f"{type(err).__name__}: {err}".split())[:300]
-        raise ReaderError(name, f"not a readable archive ({why})") from None
+        raise ReaderError(name, Msg("archive.unreadable", why=why)) from None
 
 
 def _extract_zip(name: str, source, dest: Path, budget: _Budget, max_files: int) -> None:
     with zipfile.ZipFile(source) as zf:
         infos = zf.infolist()
         if len(infos) > max_files:
-            raise ReaderError(name, f"{len(infos)} members, more than {max_files} (Limits.max_files); archive refused")
-        budget.check(sum(i.file_size for i in infos), f"its {len(infos)} member(s)")
+            raise ReaderError(name, Msg("archive.too_many_members", k=len(infos), n=max_files))
+        budget.check(sum(i.file_size for i in infos), members=len(infos))
         for info in infos:
             rel = _member_path(name, info.filename)
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise ReaderError(name, f"member '{info.filename}' is a symlink; archive refused")
+                raise ReaderError(name, Msg("archive.symlink", member=info.filename))
             if info.is_dir():
                 _target(dest, rel, name).mkdir(exist_ok=True)
                 continue
@@ -160,7 +163,7 @@ def _extract_tar(name: str, source, dest: Path, budget: _Budget, max_files: int)
     declared = 0  # by the members so far
     for member, _ in _tar_members(name, source, max_files):
         if member.isfile():
-            budget.check(declared + member.size, f"member '{member.name}'")
+            budget.check(declared + member.size, member.name)
             declared += member.size
     source.seek(0)
     for member, data in _tar_members(name, source, max_files, extract=True):
@@ -168,7 +171,7 @@ def _extract_tar(name: str, source, dest: Path, budget: _Budget, max_files: int)
         if member.isdir():
             _target(dest, rel, name).mkdir(exist_ok=True)
             continue
-        budget.check(member.size, f"member '{member.name}'")
+        budget.check(member.size, member.name)
         _copy(data, _target(dest, rel, name), budget, member.name, member.size)
 
 
@@ -179,12 +182,12 @@ def _tar_members(name: str, source, max_files: int, extract: bool = False):
         while (member := tf.next()) is not None:
             count += 1
             if count > max_files:
-                raise ReaderError(name, f"more than {max_files} members (Limits.max_files); archive refused")
+                raise ReaderError(name, Msg("archive.more_members", n=max_files))
             _member_path(name, member.name)
             if member.issym() or member.islnk():
-                raise ReaderError(name, f"member '{member.name}' is a link; archive refused")
+                raise ReaderError(name, Msg("archive.link", member=member.name))
             if not (member.isdir() or member.isfile()):
-                raise ReaderError(name, f"member '{member.name}' is a device or pipe; archive refused")
+                raise ReaderError(name, Msg("archive.device", member=member.name))
             yield member, tf.extractfile(member) if extract and member.isfile() else None
             tf.members = []  # keep memory flat on huge archives
 
@@ -194,7 +197,7 @@ def write_uploads(files: list[tuple[str, bytes]], dest: Path, *, max_bytes: int,
     """Write uploaded files into dest: archives into dest/<stem>/, others at their (checked)
     relative names. One byte budget covers the whole upload."""
     if len(files) > max_files:
-        raise ReaderError("upload", f"{len(files)} files, more than {max_files} (Limits.max_files)")
+        raise ReaderError("upload", Msg("upload.too_many_files", k=len(files), n=max_files))
     budget = _Budget.of("upload", sum(len(data) for _, data in files), max_bytes, max_ratio)
     for name, data in files:
         if is_archive(name):

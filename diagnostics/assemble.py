@@ -19,6 +19,7 @@ import pandas as pd
 
 from diagnostics import sessions, tags
 from diagnostics.files import NotRegular, read_regular
+from diagnostics.messages import Msg
 from diagnostics.records import FileEvents
 from diagnostics.rundata import FileProblem, RunData, RunPart, empty_histograms, empty_scalars
 
@@ -106,11 +107,11 @@ def _config(run_dir: Path, errors: list[FileProblem], shown_dir: str) -> tuple[b
     except NotRegular:
         return False, None
     except RecursionError:
-        errors.append(FileProblem(f"{shown_dir}/config.json", "not readable as JSON (nested too deeply); ignored"))
+        errors.append(FileProblem(f"{shown_dir}/config.json", Msg("config_json.unreadable", why="nested too deeply")))
         return False, None
     except (OSError, ValueError) as err:
         why = " ".join(str(err).split())[:200]
-        errors.append(FileProblem(f"{shown_dir}/config.json", f"not readable as JSON ({why}); ignored"))
+        errors.append(FileProblem(f"{shown_dir}/config.json", Msg("config_json.unreadable", why=why)))
         return False, None
     if not isinstance(cfg, dict):
         return False, None

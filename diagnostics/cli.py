@@ -73,16 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         return inventory.main(args.path)
     if args.watch:
         return _watch(args)
+    from diagnostics.messages import Msg, render
     from diagnostics.reader import ReaderError, load
     try:
         result = load(args.path)
     except (ReaderError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {render(e, args.lang)}", file=sys.stderr)
         return 2
     if not result.runs:
-        why = f"{result.errors[0].file}: {result.errors[0].message}" if result.errors \
-            else "no event files found"
-        print(f"error: nothing readable in {args.path}: {why}", file=sys.stderr)
+        first = result.errors[0] if result.errors else None
+        why = Msg("reader.refused", file=first.file, problem=first.message) if first else Msg("cli.no_event_files")
+        print(f"error: {render(Msg('cli.nothing_readable', path=args.path, why=why), args.lang)}", file=sys.stderr)
         return 2
     return _report(result, args)
 
@@ -92,15 +93,15 @@ def _report(result, args: argparse.Namespace) -> int:
 
     from diagnostics import render
     from diagnostics.engine import diagnose
-    reports = [diagnose(run, lang=args.lang) for run in result.runs]
+    reports = [diagnose(run) for run in result.runs]
     if args.html and not _write_html(result.runs, reports, args):
         return 2
     if args.json:
-        print(json.dumps({"runs": [r.to_dict() for r in reports],
+        print(json.dumps({"runs": [r.to_dict(args.lang) for r in reports],
                           "errors": [e.to_dict() for e in result.errors]},
                          ensure_ascii=False, indent=2))
         return 1 if _fails(reports, args.fail_on) else 0
-    print("\n\n".join(render.text(r) for r in reports))
+    print("\n\n".join(render.text(r, args.lang) for r in reports))
     if result.errors:
         print(f"\n{render.file_problems(result.errors, args.lang)}")
     return 1 if _fails(reports, args.fail_on) else 0
@@ -146,11 +147,12 @@ def _watch(args: argparse.Namespace) -> int:
         print(f"error: --every must be {low:g} to {high:g} seconds, got {args.every:g}", file=sys.stderr)
         return 2
     from diagnostics.follow import follow
+    from diagnostics.messages import render
     from diagnostics.reader import ReaderError
     try:
         follow(args.path, args.lang, args.every)
     except (ReaderError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {render(e, args.lang)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C is how a watch ends
         pass

@@ -14,6 +14,12 @@ def masked(value: int) -> int:
     return (((value >> 15) | (value << 17)) + MASK_DELTA) & 0xFFFFFFFF
 
 
+def masked_crc(data: bytes) -> int:
+    """The masked crc32c of `data`, as a TFRecord stores it (also what `trainers.hooks` hands
+    tensorboard's event writer, so the bytes it writes match what the reader checks)."""
+    return masked(crc(data))
+
+
 def masked_np(values: np.ndarray) -> np.ndarray:
     """`masked`, vectorised (uint64 so the shifts cannot overflow)."""
     values = values.astype(np.uint64)

@@ -2,7 +2,9 @@
 
     folders, problems = event_files(root, "logs", limits)   # {folder: [names]}, [FileProblem]
 
-An event file is a regular file whose name contains "tfevents". The walk
+An event file is a regular file whose name contains "tfevents" (what a run folder is, and which
+folders are searched: `run_dirs.py`). The walk
+- skips folders named with a leading "." (`.jobs`, `.repairs`, `.git`), as every search does;
 - is iterative (no recursion) and goes at most `limits.max_depth` folders below the root and
   through at most `MAX_FOLDERS` folders; what lies deeper or beyond is reported, not searched;
 - reports a folder it cannot list (no permission, gone meanwhile) and walks the rest;
@@ -24,8 +26,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from diagnostics import run_dirs
 from diagnostics.errors import ReaderError
 from diagnostics.files import kind, shown
+from diagnostics.messages import Msg
 from diagnostics.rundata import FileProblem
 
 MAX_FOLDERS = 100_000  # folders one walk looks into
@@ -52,13 +56,13 @@ def event_files(root: Path, root_name: str, limits) -> tuple[dict[Path, list[str
         folder, where, depth = stack.pop()
         visited += 1
         if visited > MAX_FOLDERS:
-            problems.append(FileProblem(root_name, f"more than {MAX_FOLDERS} folders: the rest not searched"))
+            problems.append(FileProblem(root_name, Msg("folder.too_many", n=MAX_FOLDERS)))
             break
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as err:
-            problems.append(FileProblem(where, f"folder not readable ({_why(err)}): not searched"))
+            problems.append(FileProblem(where, Msg("folder.not_readable", why=_why(err))))
             continue
         subfolders = []
         for entry in entries:
@@ -66,20 +70,20 @@ def event_files(root: Path, root_name: str, limits) -> tuple[dict[Path, list[str
             try:
                 is_link = entry.is_symlink()
                 if entry.is_dir(follow_symlinks=False):
-                    subfolders.append((Path(entry.path), name_shown, depth + 1))
+                    if run_dirs.searched(entry.name):
+                        subfolders.append((Path(entry.path), name_shown, depth + 1))
                     continue
             except OSError as err:
-                problems.append(FileProblem(name_shown, f"cannot read: {_why(err)}"))
+                problems.append(FileProblem(name_shown, Msg("file.cannot_read", why=_why(err))))
                 continue
             if is_link:
                 _linked(folder, entry, name_shown, real_root, problems, found)
-            elif "tfevents" in entry.name:
+            elif run_dirs.is_event_file(entry.name):
                 _plain(folder, entry, name_shown, problems, found)
             if len(found) > limits.max_files:
-                raise ReaderError(root_name, f"more than {limits.max_files} event files (Limits.max_files)")
+                raise ReaderError(root_name, Msg("limits.files", n=limits.max_files))
         if subfolders and depth >= limits.max_depth:
-            problems.append(FileProblem(where, f"folders nested deeper than {limits.max_depth} levels "
-                                               f"(Limits.max_depth): not searched below"))
+            problems.append(FileProblem(where, Msg("folder.too_deep", n=limits.max_depth)))
             continue
         stack.extend(reversed(subfolders))  # depth first, in name order
     return _unique(found, root_name, limits, problems), problems
@@ -94,10 +98,10 @@ def _plain(folder: Path, entry: os.DirEntry, name_shown: str, problems: list[Fil
     try:
         st = entry.stat(follow_symlinks=False)
     except OSError as err:
-        problems.append(FileProblem(name_shown, f"cannot read: {_why(err)}"))
+        problems.append(FileProblem(name_shown, Msg("file.cannot_read", why=_why(err))))
         return
     if not stat.S_ISREG(st.st_mode):
-        problems.append(FileProblem(name_shown, f"not a regular file ({kind(st.st_mode)}): not read"))
+        problems.append(FileProblem(name_shown, Msg("file.not_regular", kind=kind(st.st_mode))))
         return
     found.append(_Candidate(folder, entry.name, name_shown, False, (st.st_dev, st.st_ino), st.st_size))
 
@@ -107,25 +111,25 @@ def _linked(folder: Path, entry: os.DirEntry, name_shown: str, real_root: str, p
     """A symlink: followed only to a regular event file inside the root; a folder is never
     followed (reported when it leads outside); a broken one is reported when named like an
     event file."""
-    event = "tfevents" in entry.name
+    event = run_dirs.is_event_file(entry.name)
     try:
         st = os.stat(entry.path)
         target = os.path.realpath(entry.path)
     except (OSError, ValueError) as err:
         if event:  # a broken or looping link
-            problems.append(FileProblem(name_shown, f"cannot read: {_why(err)}"))
+            problems.append(FileProblem(name_shown, Msg("file.cannot_read", why=_why(err))))
         return
     inside = os.path.commonpath([real_root, target]) == real_root
     if stat.S_ISDIR(st.st_mode):
         if not inside:
-            problems.append(FileProblem(name_shown, "symlink to a folder outside the logdir (not followed)"))
+            problems.append(FileProblem(name_shown, Msg("link.folder_outside")))
         return
     if not event:
         return
     if not inside:
-        problems.append(FileProblem(name_shown, "symlink to a file outside the logdir (not followed)"))
+        problems.append(FileProblem(name_shown, Msg("link.file_outside")))
     elif not stat.S_ISREG(st.st_mode):
-        problems.append(FileProblem(name_shown, f"not a regular file ({kind(st.st_mode)}): not read"))
+        problems.append(FileProblem(name_shown, Msg("file.not_regular", kind=kind(st.st_mode))))
     else:
         found.append(_Candidate(folder, entry.name, name_shown, True, (st.st_dev, st.st_ino), st.st_size))
 
@@ -135,7 +139,7 @@ def _unique(found: list[_Candidate], root_name: str, limits, problems: list[File
     first: dict[tuple[int, int], _Candidate] = {}
     for c in sorted(found, key=lambda c: c.link):  # stable: walk order among plain names, then links
         if c.key in first:
-            problems.append(FileProblem(c.shown, f"same file as {first[c.key].shown} (read once)"))
+            problems.append(FileProblem(c.shown, Msg("file.same_as", other=first[c.key].shown)))
         else:
             first[c.key] = c
     folders: dict[Path, list[str]] = {}
@@ -145,6 +149,6 @@ def _unique(found: list[_Candidate], root_name: str, limits, problems: list[File
             continue
         size += c.size
         if size > limits.max_bytes:
-            raise ReaderError(root_name, f"event files exceed {limits.max_bytes} bytes (Limits.max_bytes)")
+            raise ReaderError(root_name, Msg("limits.bytes", n=limits.max_bytes))
         folders.setdefault(c.folder, []).append(c.name)
     return folders

@@ -2,8 +2,9 @@
 
 Every rule runs. A rule whose data is missing, or that raises, becomes `NotAssessed` (with the
 reason and what to log) — never a crash and never a silent "healthy". Findings come in the
-documents' order of diagnosis (`remedies.DIAGNOSIS_ORDER`), each with its remedies attached
-here (rules return findings without them: message and remedy kept apart).
+documents' order of diagnosis (the rule registry's, `rules.REGISTRY`); each finding's remedies
+are the catalogue's for its rule and the run's task (`remedies.remedies_of`), in the reader's
+language when it is shown. Nothing here picks a language: reasons are message keys (`TEXT`).
 
 Interactions — a finding can make other rules' inputs meaningless. A finding of an earlier
 stage (the documents' order) silences a later-stage rule only when it is SOLID (confidence at
@@ -30,29 +31,19 @@ for overfitting like any loss. A loss the user maps by hand is judged as usual.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from diagnostics import rules as registry
 from diagnostics import tags
+from diagnostics.messages import Msg
 from diagnostics.model import Finding, NotAssessed, Report
-from diagnostics.remedies import DIAGNOSIS_ORDER, LANGS, STAGE, display_title, remedies_for
-from diagnostics.rules import RULES, Rule
-from diagnostics.rules.base import text
+from diagnostics.rules import Rule
+from diagnostics.rules.base import joined
 from diagnostics.rundata import RunData
 
 EXPLAINED_BY: dict[str, tuple[str, ...]] = {
     "underfitting": ("vanishing_gradient", "dead_relu", "lr_oscillation"),
-}
-
-BROKEN = {
-    "en": "{cause} was found first (step {onset}); while it is present this problem cannot be "
-          "judged reliably — fix that first",
-    "zh": "已先发现「{cause}」（第 {onset} 步）；在它存在时无法可靠判断该问题——请先解决它",
-}
-EXPLAINED = {
-    "en": "{cause} already explains why the run does not fit its training data; not judged "
-          "separately",
-    "zh": "「{cause}」已经解释了模型为何拟合不好训练数据，不再单独判断",
 }
 SOLID = 0.7  # confidence from which a finding may silence later-stage rules
 
@@ -62,68 +53,60 @@ NOT_FIT: dict[str, tuple[str, ...]] = {
     "adversarial": ("lr_oscillation", "underfitting", "overfitting"),
     "contrastive": ("underfitting", "overfitting"),
 }
-NOT_FIT_REASON = {
-    "reinforcement": {
-        "en": "this run's losses are reinforcement-learning objectives{writer}: policy/value "
-              "losses can go negative and grow with the returns, so they say nothing about fit; "
-              "judge it by its evaluation reward",
-        "zh": "该运行的损失是强化学习目标{writer}：策略/价值损失可能为负，并随回报增大而增大，"
-              "不能说明拟合程度；请看评估回报",
-    },
-    "adversarial": {
-        "en": "this run trains a GAN: its generator and discriminator losses measure a balance "
-              "between two networks, not how well either fits the data",
-        "zh": "该运行训练的是 GAN：生成器和判别器的损失衡量的是两个网络之间的平衡，"
-              "而不是模型对数据的拟合程度",
-    },
-    "contrastive": {
-        "en": "this run's loss is contrastive: it is measured against each batch's own "
-              "negatives, so its level says little about fit; judge it by a downstream metric",
-        "zh": "该运行的损失是对比损失：它相对于每个批次自身的负样本计算，其数值难以说明拟合程度；"
-              "请看下游指标",
-    },
-}
-NOT_FIT_TO_LOG = {
-    "en": "log a loss that measures fit (a reconstruction or validation loss) or an evaluation "
-          "metric; or map a supervised loss to train/loss (and val/loss) in the tag-mapping panel",
-    "zh": "记录一个能衡量拟合程度的损失（重建损失或验证损失）或评估指标；或在标签映射面板中把监督学习的"
-          "损失映射为 train/loss（及 val/loss）",
-}
-WRITER_NOTE = {"en": " ({writer})", "zh": "（{writer}）"}
-FAILED = {
-    "en": "the rule failed on this run ({error})",
-    "zh": "该规则在此运行上出错（{error}）",
+
+# The engine's English texts, keys "engine.<name>" (`diagnostics.messages`).
+TEXT = {
+    "broken": "{cause} was found first (step {onset}); while it is present this problem cannot be "
+              "judged reliably — fix that first",
+    "explained": "{cause} already explains why the run does not fit its training data; not judged "
+                 "separately",
+    "not_fit_reinforcement": "this run's losses are reinforcement-learning objectives{writer}: "
+                             "policy/value losses can go negative and grow with the returns, so "
+                             "they say nothing about fit; judge it by its evaluation reward",
+    "not_fit_adversarial": "this run trains a GAN: its generator and discriminator losses measure a "
+                           "balance between two networks, not how well either fits the data",
+    "not_fit_contrastive": "this run's loss is contrastive: it is measured against each batch's "
+                           "own negatives, so its level says little about fit; judge it by a "
+                           "downstream metric",
+    "not_fit_to_log": "log a loss that measures fit (a reconstruction or validation loss) or an "
+                      "evaluation metric; or map a supervised loss to train/loss (and val/loss) in "
+                      "the tag-mapping panel",
+    "writer_note": " ({writer})",
+    "failed": "the rule failed on this run ({error})",
+    "separator": ", ",
 }
 
 
-def diagnose(run: RunData, *, lang: str = "en", rules: Iterable[str | Rule] | None = None) -> Report:
-    """Diagnose one run. `rules`: ids or `Rule` objects (default: all, in the order of diagnosis)."""
-    if lang not in LANGS:
-        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
-    selected = [RULES[r] if isinstance(r, str) else r for r in (rules or RULES.values())]
+def diagnose(run: RunData, *, rules: Iterable[str | Rule] | None = None) -> Report:
+    """Diagnose one run. `rules`: ids or `Rule` objects (default: the registry's, all of them).
+
+    Findings come in the registry's order of diagnosis whatever order the rules run in; the
+    report holds message keys, not text (`messages.render` words it for a reader)."""
+    known = registry.RULES  # read now: a registry swapped in is the one that counts
+    selected = [known[r] if isinstance(r, str) else r for r in (rules or known.values())]
+    by_id = {rule.id: rule for rule in selected}
     kind, task = run.loss_kind(), tags.task_of(run.tag_map, run.writer)
-    outcomes = {rule.id: _not_fit(rule, run, kind, lang) if _cannot_serve(rule, run, kind)
-                else _run_rule(rule, run, lang) for rule in selected}
-    outcomes = _apply_interactions(outcomes, lang)
-    ordered = sorted(outcomes.items(), key=lambda item: _rank(item[0]))  # stable: ties keep order
+    outcomes = {rule.id: _not_fit(rule, run, kind) if _cannot_serve(rule, run, kind)
+                else _run_rule(rule, run) for rule in selected}
+    outcomes = _apply_interactions(outcomes, {rid: _stage(rid, by_id) for rid in outcomes})
+    rank = _ranks(known)
+    ordered = sorted(outcomes.items(), key=lambda item: rank(item[0]))  # stable: ties keep order
     findings = sorted((o for _, o in ordered if isinstance(o, Finding)),
-                      key=lambda f: (_rank(f.rule_id), f.severity))
+                      key=lambda f: (rank(f.rule_id), f.severity))
     return Report(
         run=run.run,
-        findings=tuple(_with_remedies(f, lang, task) for f in findings),
+        findings=tuple(replace(f, task=task) for f in findings),  # its remedies: for this task
         not_assessed=tuple(o for _, o in ordered if isinstance(o, NotAssessed)),
         passed=tuple(rid for rid, o in ordered if o is None),
-        lang=lang,
         part=run.part,
     )
 
 
-def _run_rule(rule: Rule, run: RunData, lang: str) -> Finding | NotAssessed | None:
+def _run_rule(rule: Rule, run: RunData) -> Finding | NotAssessed | None:
     try:
-        return rule.run(run, lang)
+        return rule.run(run)
     except Exception as e:  # one broken rule must not take the whole report down
-        return NotAssessed(rule_id=rule.id, reason=text(FAILED, lang).format(
-            error=f"{type(e).__name__}: {e}"))
+        return NotAssessed(rule_id=rule.id, reason=Msg("engine.failed", error=f"{type(e).__name__}: {e}"))
 
 
 def _cannot_serve(rule: Rule, run: RunData, kind: str | None) -> bool:
@@ -141,31 +124,40 @@ def _needs_loss(rule: Rule) -> bool:
     return all(any(t in tags.LOSS_TAGS for t in need) for need in rule.needs)
 
 
-def _not_fit(rule: Rule, run: RunData, kind: str, lang: str) -> NotAssessed:
-    writer = text(WRITER_NOTE, lang).format(writer=run.writer) if run.writer else ""
-    return NotAssessed(rule_id=rule.id, reason=text(NOT_FIT_REASON[kind], lang).format(writer=writer),
-                       to_log=text(NOT_FIT_TO_LOG, lang))
+def _not_fit(rule: Rule, run: RunData, kind: str) -> NotAssessed:
+    writer = Msg("engine.writer_note", writer=run.writer) if run.writer else ""
+    return NotAssessed(rule_id=rule.id, reason=Msg(f"engine.not_fit_{kind}", writer=writer),
+                       to_log=Msg("engine.not_fit_to_log"))
 
 
-def _apply_interactions(outcomes: dict, lang: str) -> dict:
+def _stage(rule_id: str, rules: Mapping[str, Rule]) -> int | None:
+    rule = rules.get(rule_id) or registry.RULES.get(rule_id)
+    return rule.stage if rule is not None else None
+
+
+def _apply_interactions(outcomes: dict, stages: Mapping[str, int | None] | None = None) -> dict:
+    """`stages`: each rule's stage (default: the registry's; None: unknown, silences and is
+    silenced by nothing)."""
+    stages = stages if stages is not None else {rid: _stage(rid, {}) for rid in outcomes}
     found = {rid: o for rid, o in outcomes.items() if isinstance(o, Finding)}
+    rank = _ranks(registry.RULES)
     out = dict(outcomes)
     for rid, outcome in outcomes.items():
         if isinstance(outcome, NotAssessed):
             continue  # keep its own reason (missing data says what to log)
-        stage = STAGE.get(rid)
+        stage = stages.get(rid)
         earlier = [f for cid, f in found.items()
-                   if stage is not None and STAGE.get(cid, stage) < stage and _silences(f, outcome)]
+                   if stage is not None and (stages.get(cid) or stage) < stage and _silences(f, outcome)]
         if earlier:
-            first = min(earlier, key=lambda f: _rank(f.rule_id))
-            out[rid] = NotAssessed(rule_id=rid, reason=text(BROKEN, lang).format(
-                cause=display_title(first.rule_id, lang), onset=first.onset_step))
+            first = min(earlier, key=lambda f: rank(f.rule_id))
+            out[rid] = NotAssessed(rule_id=rid, reason=Msg(
+                "engine.broken", cause=first.title, onset=first.onset_step))
             continue
         causes = [cid for cid in EXPLAINED_BY.get(rid, ()) if cid in found
                   and _silences(found[cid], outcome)]
         if causes:
-            out[rid] = NotAssessed(rule_id=rid, reason=text(EXPLAINED, lang).format(
-                cause=", ".join(display_title(c, lang) for c in causes)))
+            out[rid] = NotAssessed(rule_id=rid, reason=Msg(
+                "engine.explained", cause=joined([found[c].title for c in causes], "engine.separator")))
     return out
 
 
@@ -183,13 +175,7 @@ def _silences(cause: Finding, other: Finding | None) -> bool:
     return not judged or cause.onset_step <= min(judged)
 
 
-def _rank(rule_id: str) -> int:
-    return DIAGNOSIS_ORDER.index(rule_id) if rule_id in DIAGNOSIS_ORDER else len(DIAGNOSIS_ORDER)
-
-
-def _with_remedies(finding: Finding, lang: str, task: str | None = None) -> Finding:
-    try:
-        remedies = remedies_for(finding.rule_id, lang, task)
-    except KeyError:  # a rule outside the catalogue (a user's own) has no remedies to offer
-        remedies = ()
-    return replace(finding, remedies=remedies)
+def _ranks(rules: Mapping[str, Rule]):
+    """A rule id's place in the registry's order of diagnosis (rules outside it: last)."""
+    order = {rule_id: i for i, rule_id in enumerate(rules)}
+    return lambda rule_id: order.get(rule_id, len(order))

@@ -12,8 +12,10 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symlink"))
+from diagnostics.messages import Msg
+
+_KINDS = ((stat.S_ISFIFO, "kind.fifo"), (stat.S_ISSOCK, "kind.socket"), (stat.S_ISCHR, "kind.char_device"),
+          (stat.S_ISBLK, "kind.block_device"), (stat.S_ISDIR, "kind.folder"), (stat.S_ISLNK, "kind.symlink"))
 
 
 class NotRegular(OSError):
@@ -21,12 +23,12 @@ class NotRegular(OSError):
 
     def __init__(self, kind: str):
         self.kind = kind
-        super().__init__(f"not a regular file ({kind})")
+        super().__init__(Msg("file.not_regular_open", kind=kind))
 
 
-def kind(mode: int) -> str:
-    """What a non-regular file is, in words."""
-    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
+def kind(mode: int) -> Msg:
+    """What a non-regular file is, in words ("a FIFO", ...; a message: `messages.render`)."""
+    return Msg(next((key for test, key in _KINDS if test(mode)), "kind.other"))
 
 
 def open_regular(path: str | os.PathLike) -> BinaryIO:

@@ -12,7 +12,7 @@ import time
 
 from diagnostics import render
 from diagnostics.engine import diagnose
-from diagnostics.messages_zh import translate
+from diagnostics.messages import render as words
 from diagnostics.model import Report
 from diagnostics.reader import load
 from diagnostics.remedies import display_title
@@ -27,10 +27,11 @@ def changes(before: Report, after: Report, lang: str) -> list[str]:
         severity = render.label(f.severity.name.lower(), lang)
         onset = f", {render.label('from_step', lang)} {f.onset_step}" if f.onset_step is not None else ""
         if rule_id not in old:
-            lines.append(f"+ {render.label('found', lang)}: {f.title} [{severity}{onset}] — {f.message}")
+            lines.append(f"+ {render.label('found', lang)}: {words(f.title, lang)} [{severity}{onset}] — "
+                         f"{words(f.message, lang)}")
         elif old[rule_id].severity != f.severity:
-            lines.append(f"~ {f.title}: {render.label('now', lang)} {severity}{onset}")
-    unjudged = {na.rule_id: na.reason for na in after.not_assessed}
+            lines.append(f"~ {words(f.title, lang)}: {render.label('now', lang)} {severity}{onset}")
+    unjudged = {na.rule_id: words(na.reason, lang) for na in after.not_assessed}
     for rule_id in old:
         if rule_id not in new:
             why = unjudged.get(rule_id)
@@ -57,10 +58,10 @@ def follow(path: str, lang: str = "en", every: float = 5.0) -> None:
             waiting_said = True
         later = bool(reports)  # the first reports are the starting picture, not news
         for run in result.runs:
-            report = diagnose(run, lang=lang)
+            report = diagnose(run)
             before = reports.get(run.run)
             if before is None:
-                _out((f"\n[{stamp}] {render.label('new_run', lang)}\n" if later else "") + render.text(report))
+                _out((f"\n[{stamp}] {render.label('new_run', lang)}\n" if later else "") + render.text(report, lang))
             else:
                 for line in changes(before, report, lang):
                     _out(f"[{stamp}] {run.run}: {line}")
@@ -68,5 +69,5 @@ def follow(path: str, lang: str = "en", every: float = 5.0) -> None:
         for p in result.errors:
             if (p.file, p.message) not in problems:
                 problems.add((p.file, p.message))
-                _out(f"[{stamp}] {render.label('skipped', lang)}: {p.file}: {translate(p.message, lang)}")
+                _out(f"[{stamp}] {render.label('skipped', lang)}: {p.file}: {words(p.message, lang)}")
         time.sleep(every)

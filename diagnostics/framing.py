@@ -36,6 +36,7 @@ from diagnostics.crc import crc as _crc
 from diagnostics.crc import masked as _masked1
 from diagnostics.crc import masked_header_crcs, masked_np, u32_at
 from diagnostics.errors import ReaderError
+from diagnostics.messages import Msg
 
 _U64 = struct.Struct("<Q").unpack_from
 _U32 = struct.Struct("<I").unpack_from
@@ -75,16 +76,15 @@ class Framer:
         self._walk_left = self.n // 4 + 4 * BATCH
         self._crc_left = 4 * self.n + (1 << 20)
         if self.n == 0:
-            raise ReaderError(name, "empty file (0 bytes)")
-        if buf.startswith(_LFS_MAGIC):
-            raise ReaderError(name, "not an event file: a Git LFS pointer (the real file was never fetched)")
+            raise ReaderError(name, Msg("file.empty"))
+        if buf[: len(_LFS_MAGIC)] == _LFS_MAGIC:  # bytes or a mapped file (`event_bytes`)
+            raise ReaderError(name, Msg("file.git_lfs"))
         self._start = 0
         if not self._header_ok(0):
             found = self._resync(1)
             if found is None:
-                kind = "text" if _looks_like_text(buf[:256]) else "no valid TFRecord framing"
-                raise ReaderError(name, f"not an event file ({kind})")
-            self.problems.append(f"first {found} bytes are not intact records (skipped)")
+                raise ReaderError(name, Msg("file.text" if _looks_like_text(buf[:256]) else "file.no_framing"))
+            self.problems.append(Msg("file.junk_head", n=found))
             self._start = found
 
     # ---- checks ---------------------------------------------------------------------------
@@ -228,9 +228,9 @@ class Framer:
             yield out.take()
         if self._spans > _SPANS_NAMED:
             more = self._spans - _SPANS_NAMED
-            self.problems.append(f"{more} more damaged span(s) skipped ({self._span_bytes} bytes)")
+            self.problems.append(Msg("file.more_spans", n=more, b=self._span_bytes))
         if self.corrupt:
-            self.problems.insert(0, f"{self.corrupt} corrupt record(s) skipped (CRC mismatch)")
+            self.problems.insert(0, Msg("file.corrupt_records", n=self.corrupt))
 
     def _segment_at(self, pos: int, limit: int, out: _Pending) -> tuple[int | None, int, int]:
         """Frame up to `limit` records from pos at once. (next position or None at the end,
@@ -302,12 +302,12 @@ class Framer:
     def _damaged(self, start: int, end: int) -> None:
         self._spans += 1
         if self._spans <= _SPANS_NAMED:
-            self.problems.append(f"damaged bytes {start}-{end} skipped")
+            self.problems.append(Msg("file.damaged_span", start=start, end=end))
         else:
             self._span_bytes += end - start
 
     def _unreadable(self, at: int) -> None:  # returns None: no position to go on from
-        self.problems.append(f"unreadable bytes from byte {at} to the end ({self.n - at} bytes)")
+        self.problems.append(Msg("file.unreadable_tail", start=at, n=self.n - at))
         self.clean = False
 
 

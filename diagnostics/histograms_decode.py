@@ -69,17 +69,23 @@ class FastHists:
         for rows, recs in _by_size(self.rows):
             for g in np.array_split(recs, -(-recs.size * rows // CHUNK)):
                 first = 8 * self.first[g]
-                out = {key: _runs(col, rows) for key, col in cols.items()}
-                out["count"][head[g]] = _runs(self.f8, rows, 8)[self.bucket_at[g] + first]
+                if g.size and g[-1] - g[0] + 1 == g.size:  # records in a row (every one, when all have as many rows)
+                    a = int(head[g[0]])  # their rows are one block of `cols`: written in place, not scattered
+                    out = {key: col[a : a + g.size * rows].reshape(g.size, rows) for key, col in cols.items()}
+                    at_rows = slice(None)
+                else:
+                    out = {key: _runs(col, rows) for key, col in cols.items()}
+                    at_rows = head[g]
+                out["count"][at_rows] = _runs(self.f8, rows, 8)[self.bucket_at[g] + first]
                 # bucket k's edges are limits k-1 and k (one read for both), but the first left
                 # edge is the min and the last right edge the max
                 edges = _runs(self.f8, rows + 1, 8)[self.limit_at[g] + first - 8]
                 edges[:, 0] = self.lo[g]
                 edges[:, -1] = self.hi[g]
-                out["left"][head[g]] = edges[:, :-1]
-                out["right"][head[g]] = edges[:, 1:]
+                out["left"][at_rows] = edges[:, :-1]
+                out["right"][at_rows] = edges[:, 1:]
                 for key, per_record in (("id", tags), ("step", self.step), ("wall_time", self.wall_time)):
-                    out[key][head[g]] = per_record[g, None]
+                    out[key][at_rows] = per_record[g, None]
 
 
 def _by_size(rows: np.ndarray):

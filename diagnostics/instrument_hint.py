@@ -1,44 +1,34 @@
 """The one line that makes a run log what the gradient and activation rules read, by the
 program that wrote the log (`RunData.writer`): shown with "not assessed" (`Rule.run`).
 
-Data only: a table of writer -> text per language, and the families the instruments write.
-The lines name `trainers.callbacks` / `trainers.hooks` but import nothing from them.
+Data only: the line per writer (English here, keys "instrument.<writer>"; Chinese in
+`messages_zh`), and the families the instruments write. The lines name `trainers.callbacks` /
+`trainers.hooks` but import nothing from them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+
+from diagnostics.messages import Msg
 
 # needs (see rules.base.Need) that only instruments log: a run missing one of these gets the line
 INSTRUMENTED = ("grad_norm/", "weight_norm/", "update_ratio/", "dead_frac/", "hist:grad/", "hist:act/")
 
-HINTS: dict[str, Mapping[str, str]] = {
-    "pytorch-lightning": {
-        "en": "add `RunDoctorCallback()` to `Trainer(callbacks=[...])` "
-              "(`from trainers.callbacks.lightning import RunDoctorCallback`)",
-        "zh": "在 `Trainer(callbacks=[...])` 中加入 `RunDoctorCallback()`"
-              "（`from trainers.callbacks.lightning import RunDoctorCallback`）",
-    },
-    "huggingface": {
-        "en": "`Trainer(..., callbacks=[RunDoctorCallback()])` "
-              "(`from trainers.callbacks.huggingface import RunDoctorCallback`)",
-        "zh": "`Trainer(..., callbacks=[RunDoctorCallback()])`"
-              "（`from trainers.callbacks.huggingface import RunDoctorCallback`）",
-    },
+TEXT = {
+    "pytorch-lightning": "add `RunDoctorCallback()` to `Trainer(callbacks=[...])` "
+                         "(`from trainers.callbacks.lightning import RunDoctorCallback`)",
+    "huggingface": "`Trainer(..., callbacks=[RunDoctorCallback()])` "
+                   "(`from trainers.callbacks.huggingface import RunDoctorCallback`)",
+    "own_loop": "`inst = instrument(model, writer)` (`from trainers.hooks import instrument`), then "
+                "`inst.after_backward(step)` after backward() and `inst.after_step(step)` after the "
+                "optimizer step",
 }
-OWN_LOOP = {
-    "en": "`inst = instrument(model, writer)` (`from trainers.hooks import instrument`), then "
-          "`inst.after_backward(step)` after backward() and `inst.after_step(step)` after the "
-          "optimizer step",
-    "zh": "`inst = instrument(model, writer)`（`from trainers.hooks import instrument`），然后在 "
-          "backward() 之后调用 `inst.after_backward(step)`，在优化器更新之后调用 "
-          "`inst.after_step(step)`",
-}
-LEAD = {"en": "; to log all of it: ", "zh": "；全部记录只需："}
+WRITERS = ("pytorch-lightning", "huggingface")  # writers with a line of their own
 
 
-def hint(writer: str | None) -> Mapping[str, str]:
-    """The line for runs of `writer`, per language (our own loop's line for any other)."""
-    return HINTS.get(writer or "", OWN_LOOP)
+def hint(writer: str | None) -> Msg:
+    """The line for runs of `writer` (our own loop's line for any other)."""
+    return Msg(f"instrument.{writer if writer in WRITERS else 'own_loop'}")
 
 
 def wanted(missing: Iterable[Iterable[str]]) -> bool:

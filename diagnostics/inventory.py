@@ -1,7 +1,9 @@
 """`python -m diagnostics --inventory PATH`: what the reader finds, as JSON.
 
     {"runs": [{"run", "writer", "files", ["part",] "tags": [{"tag", "canonical", "points"}]}],
-     "errors": [{"file", "message"}]}
+     "errors": [{"file", "message", "key", "params"}]}
+
+"message" is the English text; "key" and "params" the same message as data (`diagnostics.messages`).
 
 Exit 0 when at least one run was read; 2 (with a one-line reason on stderr) when nothing
 readable was found.
@@ -13,6 +15,7 @@ import sys
 from typing import Any
 
 from diagnostics.files import shown
+from diagnostics.messages import Msg
 from diagnostics.reader import ReaderError, load
 from diagnostics.rundata import FileProblem
 
@@ -24,7 +27,8 @@ def inventory(path: str) -> dict[str, Any]:
     except ReaderError as err:
         return {"runs": [], "errors": [FileProblem(err.file, err.problem).to_dict()]}
     except OSError as err:  # the reader reports what it meets; this is a last line of defence
-        return {"runs": [], "errors": [FileProblem(shown(path), f"cannot read: {err.strerror or err}").to_dict()]}
+        problem = Msg("file.cannot_read", why=err.strerror or str(err))
+        return {"runs": [], "errors": [FileProblem(shown(path), problem).to_dict()]}
     runs = []
     for run in result.runs:
         points = run.point_counts()

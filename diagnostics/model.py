@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from diagnostics.messages import Msg, params_json, render
+
 if TYPE_CHECKING:
     from diagnostics.rundata import RunPart
 
@@ -47,7 +49,7 @@ class Evidence:
 
 @dataclass(frozen=True, kw_only=True)
 class Remedy:
-    """One remedy from the source documents, in the language the report was made in."""
+    """One remedy from the source documents, in the language it was rendered in (at the edge)."""
 
     id: str
     action: str
@@ -56,7 +58,7 @@ class Remedy:
     snippet: str = ""  # PyTorch code showing how to apply it in one's own loop
     change: Mapping[str, Any] | None = None  # config change for our trainer; None = advice only
     applies: bool = True  # False: listed last, it cannot help this run's task
-    not_applicable: str = ""  # why not, in the report's language
+    not_applicable: str = ""  # why not, in the same language
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,27 +75,37 @@ class Remedy:
 
 @dataclass(frozen=True, kw_only=True)
 class Finding:
-    """A problem a rule found. Remedies keep the documents' order and are never re-sorted."""
+    """A problem a rule found. Its words are a message key and parameters (`messages.Msg`),
+    rendered at the edge; its remedies are the catalogue's for its rule (`remedies.remedies_of`),
+    in the documents' order, never re-sorted."""
 
     rule_id: str
-    title: str
     severity: Severity
     confidence: float  # 0..1
-    message: str
+    message: Msg
     evidence: tuple[Evidence, ...]
-    remedies: tuple[Remedy, ...] = ()
     onset_step: int | None = None
+    task: str | None = None  # the run's task (`tags.task_of`): which remedies can help it
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def title(self) -> Msg:
+        return Msg(f"{self.rule_id}.title")
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        from diagnostics.remedies import remedies_of
+
         return {
             "rule": self.rule_id,
-            "title": self.title,
+            "title": render(self.title, lang),
+            "title_key": self.title.key,
             "severity": self.severity.name.lower(),
             "confidence": round(float(self.confidence), 3),
-            "message": self.message,
+            "message": render(self.message, lang),
+            "message_key": self.message.key,
+            "message_params": params_json(self.message.params),
             "onset_step": self.onset_step,
             "evidence": [e.to_dict() for e in self.evidence],
-            "remedies": [r.to_dict() for r in self.remedies],
+            "remedies": [r.to_dict() for r in remedies_of(self, lang)],
         }
 
 
@@ -102,35 +114,43 @@ class NotAssessed:
     """A rule that could not judge this run, and what to log so that it can."""
 
     rule_id: str
-    reason: str
-    to_log: str = ""
+    reason: Msg
+    to_log: Msg | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule_id, "reason": self.reason, "to_log": self.to_log}
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        log = self.to_log
+        return {"rule": self.rule_id,
+                "reason": render(self.reason, lang),
+                "reason_key": self.reason.key,
+                "reason_params": params_json(self.reason.params),
+                "to_log": render(log, lang) if log is not None else "",
+                "to_log_key": log.key if log is not None else None,
+                "to_log_params": params_json(log.params) if log is not None else None}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Report:
-    """The diagnosis of one run: findings in the documents' order of diagnosis."""
+    """The diagnosis of one run: findings in the documents' order of diagnosis. It holds no
+    language: `to_dict(lang)`, `render` and the UI word it for the reader."""
 
     run: str
     findings: tuple[Finding, ...]
     not_assessed: tuple[NotAssessed, ...]
     passed: tuple[str, ...] = ()  # rule ids that ran and found nothing
-    lang: str = "en"
     part: RunPart | None = None  # the run's `RunData.part`: its folder held several runs
 
     @property
     def fix_first(self) -> Finding | None:
         return self.findings[0] if self.findings else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The report as JSON: every text rendered in `lang`, beside its key and parameters."""
         first = self.fix_first
         return {
             "run": self.run,
             "fix_first": first.rule_id if first else None,
-            "findings": [f.to_dict() for f in self.findings],
-            "not_assessed": [n.to_dict() for n in self.not_assessed],
+            "findings": [f.to_dict(lang) for f in self.findings],
+            "not_assessed": [n.to_dict(lang) for n in self.not_assessed],
             "passed": list(self.passed),
             **({"part": self.part.to_dict()} if self.part else {}),
         }

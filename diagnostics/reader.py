@@ -3,11 +3,12 @@
     result = load("runs/")                  # LoadResult(runs=[RunData...], errors=[FileProblem...])
     result = load_uploads([("logs.zip", data)])
 
-What is a run. A run folder is every folder holding event files (names containing
-"tfevents"), named by its path relative to the root ("." -> the root folder's own name).
-Sibling split folders are ONE run folder, their parent: `train/`+`validation/` (Keras),
-`train/`+`eval/` (Trax, TF OD API), or a folder with events plus an `eval/` child
-(tf.estimator). Tags from the validation side get the folder's name as prefix
+What is a run. A run folder (`run_dirs.py`, the one definition the app's list of runs and the
+trainer's lineage use too) is every folder holding event files (names containing "tfevents"),
+named by its path relative to the root ("." -> the root folder's own name); folders named with a
+leading "." are not searched. Sibling split folders are ONE run folder, their parent:
+`train/`+`validation/` (Keras), `train/`+`eval/` (Trax, TF OD API), or a folder with events plus
+an `eval/` child (tf.estimator). Tags from the validation side get the folder's name as prefix
 (`validation/epoch_loss`, `eval/loss`) so `tags.py` maps them to `val/*`. A folder named
 validation/valid/val/eval/evaluation is a validation side even alone (its tags are prefixed
 too); `test/` only next to a train side or inside a run.
@@ -49,9 +50,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from diagnostics import archives, discover, live, run_folder, tags
+from diagnostics import archives, discover, live, run_dirs, run_folder, tags
 from diagnostics.assemble import File as _File
 from diagnostics.files import kind, shown
+from diagnostics.messages import Msg
 from diagnostics.records import ReaderError
 from diagnostics.rundata import FileProblem, RunData
 
@@ -65,7 +67,7 @@ class Limits:
     max_bytes: int = 2 * 1024**3  # event bytes read from a folder; bytes an archive may expand to
     max_files: int = 10_000  # event files in a folder; members of an archive
     max_ratio: int = archives.MAX_RATIO  # an archive expands to at most this x its size (past a floor)
-    max_depth: int = 64  # folder levels searched below the root
+    max_depth: int = run_dirs.MAX_DEPTH  # folder levels searched below the root
     live_seconds: float = 120.0  # a folder's newest file changed this recently may still grow
     live_gap_seconds: float = 3600.0  # ...if its last event is this close to that change
 
@@ -99,14 +101,14 @@ def load(
     Raises ReaderError only when the input as a whole is refused (missing, too many files,
     too large, an unsafe archive); problems with single files go to `errors`."""
     if not os.fspath(path):
-        raise ReaderError("''", "no path given (an empty path would mean the current folder)")
+        raise ReaderError("''", Msg("path.empty"))
     root = Path(path)
     try:
         mode = root.stat().st_mode
     except OSError as err:
         if root.is_symlink() or not isinstance(err, FileNotFoundError):
-            raise ReaderError(shown(path), f"cannot read: {err.strerror or type(err).__name__}") from None
-        raise ReaderError(shown(path), "no such file or folder") from None
+            raise ReaderError(shown(path), Msg("file.cannot_read", why=err.strerror or type(err).__name__)) from None
+        raise ReaderError(shown(path), Msg("path.missing")) from None
     if stat.S_ISREG(mode) and archives.is_archive(root.name):
         with tempfile.TemporaryDirectory(prefix="run-doctor-") as tmp:
             dest = Path(tmp) / archives.stem(root.name)
@@ -116,13 +118,13 @@ def load(
                                         cache=False))
     if stat.S_ISREG(mode):
         if root.stat().st_size > limits.max_bytes:
-            raise ReaderError(shown(path), f"event files exceed {limits.max_bytes} bytes (Limits.max_bytes)")
+            raise ReaderError(shown(path), Msg("limits.bytes", n=limits.max_bytes))
         folder = root.resolve().parent
         file = _File(root.resolve(), f"{shown(folder.name)}/{shown(root.name)}", _lone_side(folder.name))
         name = shown(folder.name)
         return _collect({folder: [file]}, {folder: (name, name)}, [], tag_overrides, limits, True, True)
     if not stat.S_ISDIR(mode):
-        raise ReaderError(shown(path), f"not a folder, an event file or an archive ({kind(mode)})")
+        raise ReaderError(shown(path), Msg("path.not_an_input", kind=kind(mode)))
     return _load_tree(root.resolve(), shown(root.resolve().name), tag_overrides, limits, live=True)
 
 
@@ -155,13 +157,6 @@ def _detached(result: LoadResult) -> LoadResult:
 # ---- finding runs ------------------------------------------------------------------------------
 
 
-def _side(name: str) -> str | None:
-    low = name.lower()
-    if low in tags.VAL_SPLITS or low in tags.TEST_SPLITS:
-        return "val"
-    return "train" if low in tags.TRAIN_SPLITS else None
-
-
 def _lone_side(name: str) -> str:
     """Tag prefix for a validation folder read on its own (not `test`: a common run name)."""
     return f"{shown(name)}/" if name.lower() in tags.VAL_SPLITS else ""
@@ -172,7 +167,7 @@ def _load_tree(root: Path, root_name: str, overrides, limits: Limits, *, live: b
     folders, problems = discover.event_files(root, root_name, limits)
     sides: dict[Path, list[str | None]] = {}  # folder -> the sides of its folders with event files
     for folder in folders:
-        sides.setdefault(folder.parent, []).append(_side(folder.name))
+        sides.setdefault(folder.parent, []).append(run_dirs.side(folder.name))
     groups: dict[Path, list[_File]] = {}
     for folder, names in folders.items():
         run_dir, prefix = _run_of(folder, root, folders, sides)
@@ -196,13 +191,9 @@ def _rel(folder: Path, root: Path) -> str:
 def _run_of(folder: Path, root: Path, folders: Mapping[Path, list[str]],
             sides: Mapping[Path, list[str | None]]) -> tuple[Path, str]:
     """(run folder, tag prefix) for a folder with event files: split folders join their parent."""
-    side = _side(folder.name)
-    if folder == root or side is None:
-        return folder, _lone_side(folder.name) if folder == root else ""
-    parent = folder.parent
-    other = "val" if side == "train" else "train"
-    if parent in folders or other in sides.get(parent, ()):
-        return parent, f"{shown(folder.name)}/" if side == "val" else ""
+    if folder != root and run_dirs.joins(folder.name, lambda: folder.parent in folders,
+                                         lambda: sides.get(folder.parent, ())):
+        return folder.parent, f"{shown(folder.name)}/" if run_dirs.side(folder.name) == "val" else ""
     return folder, _lone_side(folder.name)
 
 

@@ -31,6 +31,7 @@ from diagnostics.errors import ReaderError
 from diagnostics.framing import Framer
 from diagnostics.histogram_columns import HistColumns
 from diagnostics.histograms_decode import fast_histograms
+from diagnostics.messages import Msg
 from diagnostics.summaries import Slow, tensor_array
 from diagnostics.tensor_scalars import Bulk
 
@@ -130,7 +131,7 @@ def decode(buf: bytes, name: str, tag_plugins: dict[str, str] | None = None) -> 
     slow = cols.slow
     problems = framer.problems + slow.problems()
     if cols.empty:
-        problems.append(f"{cols.empty} empty record(s) (0 bytes, no event) skipped")
+        problems.append(Msg("file.empty_records", n=cols.empty))
     steps = cols.column("step", np.int64)
     firsts = [f for f in (slow.first, cols.fast_first) if f]
     return FileEvents(

@@ -8,7 +8,9 @@ Order of diagnosis (001 §三, 000 整体流程 items 4–5): first make the run
 data, only then on the test data. So findings are fixed first by stage — 1 the run is broken
 (divergence, exploding gradients), 2 it cannot learn (vanishing gradients, dead ReLUs,
 learning-rate oscillation, underfitting), 3 it does not generalise (overfitting) — and within a
-problem the remedies keep the documents' order; they are never re-sorted.
+problem the remedies keep the documents' order; they are never re-sorted. The order and the
+stages are declared by the rules and their registry (`diagnostics.rules.REGISTRY`); this
+catalogue holds the remedies, keyed by rule id (a rule without an entry has none).
 
 Choices made here (the documents leave them open):
 - `divergence` (NaN/inf or a runaway loss) has no list of its own in the documents. Its order is
@@ -30,30 +32,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from diagnostics.model import Remedy
+from diagnostics import rules as registry
+from diagnostics.messages import Msg, render
+from diagnostics.model import Finding, Remedy
 from diagnostics.remedy_data import C000_BOTTLENECK, C000_INCREMENTAL, C001_LOOP, CATALOGUE, TIPS, Cite, Entry
 
 LANGS = ("en", "zh")
 
-DIAGNOSIS_ORDER: tuple[str, ...] = (
-    "divergence",
-    "exploding_gradient",
-    "vanishing_gradient",
-    "dead_relu",
-    "lr_oscillation",
-    "underfitting",
-    "overfitting",
-)
-
-STAGE: dict[str, int] = {
-    "divergence": 1,
-    "exploding_gradient": 1,
-    "vanishing_gradient": 2,
-    "dead_relu": 2,
-    "lr_oscillation": 2,
-    "underfitting": 2,
-    "overfitting": 3,
-}
+# The order of diagnosis and each rule's stage are the rule registry's (`diagnostics.rules`).
+DIAGNOSIS_ORDER: tuple[str, ...] = tuple(registry.RULES)
+STAGE: dict[str, int] = {rule_id: rule.stage for rule_id, rule in registry.RULES.items()}
 
 STAGE_NAMES: dict[int, dict[str, str]] = {
     1: {"en": "The run is broken: the loss diverges or gradients explode",
@@ -66,30 +54,6 @@ STAGE_NAMES: dict[int, dict[str, str]] = {
 
 # Where the order of diagnosis comes from.
 DIAGNOSIS_CITES: tuple[Cite, ...] = (C001_LOOP, C000_BOTTLENECK, C000_INCREMENTAL)
-
-_TITLES: dict[str, dict[str, str]] = {
-    "divergence": {"en": "The loss diverges (NaN/inf or runaway)", "zh": "损失发散（NaN/inf 或失控增长）"},
-    "exploding_gradient": {"en": "Exploding gradients", "zh": "梯度爆炸"},
-    "vanishing_gradient": {"en": "Vanishing gradients", "zh": "梯度消失"},
-    "dead_relu": {"en": "Dead ReLUs", "zh": "ReLU 神经元死亡"},
-    "lr_oscillation": {"en": "The learning rate is too high: the loss oscillates",
-                       "zh": "学习率太大：损失一直震荡"},
-    "underfitting": {"en": "Underfitting: the model does not fit its training data",
-                     "zh": "欠拟合：连训练数据都拟合不好"},
-    "overfitting": {"en": "Overfitting: the model does not generalise", "zh": "过拟合：模型泛化差"},
-}
-
-# The checks' names, for lists of what passed or could not be assessed: a title such as "The
-# loss diverges" next to a ✅ would read as if it did.
-_NAMES: dict[str, dict[str, str]] = {
-    "divergence": {"en": "Divergence", "zh": "发散"},
-    "exploding_gradient": {"en": "Exploding gradients", "zh": "梯度爆炸"},
-    "vanishing_gradient": {"en": "Vanishing gradients", "zh": "梯度消失"},
-    "dead_relu": {"en": "Dead ReLUs", "zh": "ReLU 神经元死亡"},
-    "lr_oscillation": {"en": "Learning-rate oscillation", "zh": "学习率过大导致震荡"},
-    "underfitting": {"en": "Underfitting", "zh": "欠拟合"},
-    "overfitting": {"en": "Overfitting", "zh": "过拟合"},
-}
 
 
 def _lang(lang: str) -> str:
@@ -119,21 +83,28 @@ def _remedy(entry: Entry, lang: str) -> Remedy:
 
 def all_rule_ids() -> tuple[str, ...]:
     """Every rule id with remedies, in the order of diagnosis."""
-    return DIAGNOSIS_ORDER
+    return tuple(r for r in DIAGNOSIS_ORDER if r in CATALOGUE)
+
+
+def _registered(rule_id: str) -> str:
+    if rule_id not in registry.RULES:
+        raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(registry.RULES)}")
+    return rule_id
 
 
 def rule_title(rule_id: str, lang: str = "en") -> str:
-    return _TITLES[_rule(rule_id)][_lang(lang)]
+    """The problem a rule finds, in `lang` (the rule declares it in English; `messages_zh`)."""
+    return render(Msg(f"{_registered(rule_id)}.title"), _lang(lang))
 
 
 def check_name(rule_id: str, lang: str = "en") -> str:
     """The check's short name ("Divergence"), where `rule_title` names the problem found."""
-    return _NAMES[_rule(rule_id)][_lang(lang)]
+    return render(Msg(f"{_registered(rule_id)}.name"), _lang(lang))
 
 
 def display_title(rule_id: str, lang: str = "en", *, short: bool = False) -> str:
-    """The rule's title (`short`: its check's name), or its id for a rule outside the catalogue
-    (a user's own) or a language the catalogue lacks: a label to show, never a reason to fail."""
+    """The rule's title (`short`: its check's name), or its id for a rule outside the registry
+    (a user's own) or a language there is no catalogue for: a label to show, never a reason to fail."""
     try:
         return check_name(rule_id, lang) if short else rule_title(rule_id, lang)
     except (KeyError, ValueError):
@@ -169,6 +140,15 @@ def remedies_for(rule_id: str, lang: str = "en", task: str | None = None) -> tup
     unfit = [replace(_remedy(e, lang), applies=False, not_applicable=NOT_FOR_TASK[lang].format(
         task=TASK_NAMES.get(task, {}).get(lang, task))) for e in entries if e not in fits]
     return tuple(_remedy(e, lang) for e in fits) + tuple(unfit)
+
+
+def remedies_of(finding: Finding, lang: str) -> tuple[Remedy, ...]:
+    """A finding's remedies in `lang`: its rule's, for its run's task; none for a rule outside
+    the catalogue (a user's own rule has no documents behind it)."""
+    try:
+        return remedies_for(finding.rule_id, lang, finding.task)
+    except KeyError:
+        return ()
 
 
 def general_tips(lang: str = "en") -> tuple[Remedy, ...]:

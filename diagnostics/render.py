@@ -1,8 +1,8 @@
 """A Report as plain text (the terminal) or Markdown (a file to share), in English or Chinese.
 
-Only presentation: the findings arrive ordered, with messages already in the report's
-language; this module adds the labels, numbering and layout. The reader's file problems are
-English data: `file_problems` words them in the report's language (`messages_zh`).
+Only presentation: the findings arrive ordered, their words as message keys; this module renders
+them in the reader's language (`messages.render`, the remedies from the catalogue) and adds the
+labels, numbering and layout; the reader's file problems (`file_problems`) are worded the same way.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import json
 import re
 from collections.abc import Iterable
 
-from diagnostics.messages_zh import translate
-from diagnostics.model import Evidence, Finding, Remedy, Report
-from diagnostics.remedies import display_title
+from diagnostics.messages import render
+from diagnostics.model import Evidence, Finding, NotAssessed, Remedy, Report
+from diagnostics.remedies import display_title, remedies_of
 from diagnostics.rules.base import fmt
 from diagnostics.rundata import FileProblem, RunPart
 from diagnostics.statistic_names import statistic_name
@@ -72,25 +72,31 @@ def _head(f: Finding, lang: str) -> str:
     facts = [label(f.severity.name.lower(), lang), f"{label('confidence', lang)} {f.confidence:.2f}"]
     if f.onset_step is not None:
         facts.append(f"{label('from_step', lang)} {f.onset_step}")
-    return f"{f.title} [{', '.join(facts)}]"
+    return f"{render(f.title, lang)} [{', '.join(facts)}]"
 
 
-def text(report: Report) -> str:
+def not_assessed_line(na: NotAssessed, lang: str, *, bold: bool = False) -> str:
+    """"<check>: <reason> — to assess it: <what to log>"."""
+    log = f" — {label('to_log', lang)}: {render(na.to_log, lang)}" if na.to_log else ""
+    name = display_title(na.rule_id, lang, short=True)
+    return f"{f'**{name}**' if bold else name}: {render(na.reason, lang)}{log}"
+
+
+def text(report: Report, lang: str) -> str:
     """Human output for a terminal: findings in order, evidence, numbered remedies."""
-    lang = report.lang
     out = [f"== {label('run', lang)}: {report.run}"]
     if report.part:
         out.append(part_line(report.part, lang))
     if report.fix_first:
-        out.append(f"{label('fix_first', lang)}: {report.fix_first.title}")
+        out.append(f"{label('fix_first', lang)}: {render(report.fix_first.title, lang)}")
     else:
         out.append(label("no_findings", lang))
     for n, f in enumerate(report.findings, 1):
-        out += ["", f"{n}. {_head(f, lang)}", f"   {f.message}",
+        out += ["", f"{n}. {_head(f, lang)}", f"   {render(f.message, lang)}",
                 f"   {label('evidence', lang)}:"]
         out += [f"     - {evidence_line(e, lang)}" for e in f.evidence]
         out.append(f"   {label('remedies', lang)}:")
-        for i, r in enumerate(f.remedies, 1):
+        for i, r in enumerate(remedies_of(f, lang), 1):
             out.append(f"     {i}) {r.action}" + ("" if r.applies else f" — {r.not_applicable}"))
             out.append(f"        {label('source', lang)}: {r.source}")
             if r.change:
@@ -98,9 +104,7 @@ def text(report: Report) -> str:
                            f"{json.dumps(dict(r.change), ensure_ascii=False)}")
     if report.not_assessed:
         out += ["", f"{label('not_assessed', lang)}:"]
-        for na in report.not_assessed:
-            log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"  - {display_title(na.rule_id, lang, short=True)}: {na.reason}{log}")
+        out += [f"  - {not_assessed_line(na, lang)}" for na in report.not_assessed]
     if report.passed:
         out += ["", f"{label('passed', lang)}: "
                     + ", ".join(display_title(r, lang, short=True) for r in report.passed)]
@@ -109,30 +113,27 @@ def text(report: Report) -> str:
 
 def file_problems(problems: Iterable[FileProblem], lang: str) -> str:
     """The files the reader skipped or only partly read, its messages in `lang`."""
-    lines = [f"  - {p.file}: {translate(p.message, lang)}" for p in problems]
+    lines = [f"  - {p.file}: {render(p.message, lang)}" for p in problems]
     return "\n".join([f"{label('errors', lang)}:", *lines]) if lines else ""
 
 
-def markdown(report: Report, lang: str | None = None) -> str:
+def markdown(report: Report, lang: str) -> str:
     """The same content as a Markdown document."""
-    lang = lang or report.lang
     out = [f"# {label('run', lang)}: {report.run}", ""]
     if report.part:
         out += [f"*{part_line(report.part, lang)}*", ""]
-    out.append(f"**{label('fix_first', lang)}:** {report.fix_first.title}" if report.fix_first
+    out.append(f"**{label('fix_first', lang)}:** {render(report.fix_first.title, lang)}" if report.fix_first
                else label("no_findings", lang))
     for n, f in enumerate(report.findings, 1):
-        out += ["", f"## {n}. {_head(f, lang)}", "", f.message, "",
+        out += ["", f"## {n}. {_head(f, lang)}", "", render(f.message, lang), "",
                 f"**{label('evidence', lang)}**", ""]
         out += [f"- {evidence_line(e, lang)}" for e in f.evidence]
         out += ["", f"**{label('remedies', lang)}**", ""]
-        for i, r in enumerate(f.remedies, 1):
+        for i, r in enumerate(remedies_of(f, lang), 1):
             out += _remedy_md(i, r, lang)
     if report.not_assessed:
         out += ["", f"## {label('not_assessed', lang)}", ""]
-        for na in report.not_assessed:
-            log = f" — {label('to_log', lang)}: {na.to_log}" if na.to_log else ""
-            out.append(f"- **{display_title(na.rule_id, lang, short=True)}**: {na.reason}{log}")
+        out += [f"- {not_assessed_line(na, lang, bold=True)}" for na in report.not_assessed]
     if report.passed:
         out += ["", f"## {label('passed', lang)}", ""]
         out += [f"- {display_title(r, lang, short=True)}" for r in report.passed]

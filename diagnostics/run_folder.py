@@ -21,9 +21,10 @@ import os
 import time
 from pathlib import Path
 
-from diagnostics import assemble, live, tags
+from diagnostics import assemble, event_bytes, live, tags
 from diagnostics.assemble import File as _File
-from diagnostics.files import NotRegular, open_regular
+from diagnostics.files import NotRegular
+from diagnostics.messages import Msg
 from diagnostics.reader_cache import FolderCache
 from diagnostics.records import FileEvents, ReaderError, decode
 from diagnostics.rundata import FileProblem
@@ -81,33 +82,30 @@ def _read_file(f: _File, size: int, live_mtime_ns: int, limits, *,
     file that may still be written (recent, newest of its folder), else 0. `incremental`:
     decode only what was appended since the last read of this file (`live.grown`)."""
     if f.path.name.endswith(".profile-empty"):
-        return None, ["profiler marker (*.profile-empty): holds no training data, skipped"]
+        return None, [Msg("file.profiler_marker")]
     try:
         fe = live.grown(f.path, f.shown, size) if incremental else None
         if fe is None:
-            with open_regular(f.path) as fh:
-                data = fh.read(max(size, 0))  # only what was stat'ed: a live file may grow meanwhile
-            fe = decode(data, f.shown)
+            with event_bytes.whole(f.path, size, settled=not live_mtime_ns) as data:  # only what was stat'ed
+                fe = decode(data, f.shown)
         if incremental:
             live.remember(f.path, size, fe)
     except ReaderError as err:
         return None, [err.problem]
     except NotRegular as err:
-        return None, [f"not a regular file ({err.kind}): not read"]
+        return None, [Msg("file.not_regular", kind=err.kind)]
     except OSError as err:
-        return None, [f"cannot read: {err.strerror or type(err).__name__}"]
+        return None, [Msg("file.cannot_read", why=err.strerror or type(err).__name__)]
     notes = list(fe.problems)
     # NaN (no wall time to judge by) compares False: such a file is not taken to be live
     is_live = bool(live_mtime_ns) and live_mtime_ns / 1e9 - fe.last_wall_time < limits.live_gap_seconds
     if fe.tail and not is_live:
-        notes.append(f"truncated: the last {fe.tail} bytes are an incomplete record "
-                     f"(read the {fe.events} complete events before it)")
+        notes.append(Msg("file.truncated", tail=fe.tail, n=fe.events))
     if fe.events == 0:
         if fe.tail and not is_live:
             return None, notes
-        what = "only the file header (file_version), no events" if fe.has_header else "no events"
-        return None, notes + [f"empty: {what}" + (" yet (still being written)" if is_live else "")]
+        what = "file.header_only" if fe.has_header else "file.no_events"
+        return None, notes + [Msg(what + ("_live" if is_live else ""))]
     if not fe.has_header and not fe.problems:
-        notes.append(f"no file_version header: the file's beginning may be missing "
-                     f"(first step {fe.first_step}); read what is there")
+        notes.append(Msg("file.no_header", step=fe.first_step))
     return fe, notes

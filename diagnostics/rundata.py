@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagnostics.messages import to_json
 from diagnostics.tags import apply_overrides, default_losses, is_reconstruction, loss_kind
 from diagnostics.tagseries import TagSeries
 
@@ -62,13 +63,15 @@ def empty_histograms() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FileProblem:
-    """A file the reader skipped or only partly read, with a one-line reason."""
+    """A file the reader skipped or only partly read, with a one-line reason (a `Msg` from the
+    reader: its English text, key and params; `messages.render` words it)."""
 
     file: str
     message: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"file": self.file, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        """{"file", "message"} (the English), plus "key" and "params" when the message has a key."""
+        return {"file": self.file, "message": str(self.message), **(to_json(self.message) or {})}
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,24 @@ def relative_drop(start: float, end: float) -> float:
     return 1.0 - end / start
 
 
+def rising_share(series: pd.Series) -> float:
+    """Share of (earlier, later) pairs of points in which the later is higher (1 = monotone rise)."""
+    v = series.to_numpy(dtype=np.float64)
+    if len(v) < 2:
+        return 0.0
+    return float((v[None, :] > v[:, None])[np.triu_indices(len(v), 1)].mean())
+
+
+def fitted_rise(series: pd.Series) -> float:
+    """Theil-Sen: the median pairwise slope times the span (robust to one wild point)."""
+    steps, v = series.index.to_numpy(dtype=np.float64), series.to_numpy(dtype=np.float64)
+    i, j = np.triu_indices(len(v), 1)
+    ok = steps[j] > steps[i]
+    if not ok.any():
+        return 0.0
+    return float(np.median((v[j] - v[i])[ok] / (steps[j] - steps[i])[ok])) * float(steps[-1] - steps[0])
+
+
 def first_persistent(mask: np.ndarray, length: int) -> int | None:
     """Index where `mask` first holds for `length` consecutive points, or None."""
     flags = np.asarray(mask, dtype=bool)

@@ -19,6 +19,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import plugin_data_pb2
 
+from diagnostics.messages import Msg
+
 MAX_FILL = 3 * 1024  # elements one repeated value may stand for (a 1,024-bucket histogram)
 FILL_BUDGET = 1_000_000  # elements the fill rule may add up to in one file
 _MAX_RANK = 8
@@ -269,7 +271,7 @@ class Slow:
     def problems(self) -> list[str]:
         out = []
         if self.undecodable:
-            out.append(f"{self.undecodable} record(s) are not valid Event protobufs (skipped)")
+            out.append(Msg("file.not_events", n=self.undecodable))
         if self.malformed:
-            out.append(f"{self.malformed} malformed summary value(s) skipped (first: {self.first_malformed})")
+            out.append(Msg("file.malformed_values", n=self.malformed, what=self.first_malformed))
         return out

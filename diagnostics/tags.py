@@ -34,6 +34,7 @@ Choices (deliberate, see the tests):
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -296,6 +297,12 @@ RL_WRITERS = ("stable-baselines3", "ml-agents")
 def default_losses(mapping: Mapping[str, str | None]) -> bool:
     """True when every loss canonical is held by the tag the alias table gives it (no user
     correction moved one): the run's losses are whatever its writer logged under that name."""
+    return _default_losses(tuple(mapping.items()))
+
+
+@functools.lru_cache(maxsize=512)  # the alias table's regexes once per tag map, not once per run
+def _default_losses(items: tuple[tuple[str, str | None], ...]) -> bool:
+    mapping = dict(items)
     default = map_tags(mapping)
     return all([o for o, c in mapping.items() if c == loss] ==
                [o for o, c in default.items() if c == loss] for loss in LOSS_TAGS)
@@ -380,7 +387,11 @@ def loss_kind(tag_names: Iterable[str], writer: str | None = None) -> str | None
     """"adversarial", "reinforcement", "contrastive", or None for an ordinary supervised loss."""
     if writer in RL_WRITERS:
         return "reinforcement"
-    names = list(tag_names)
+    return _loss_kind(tuple(tag_names))
+
+
+@functools.lru_cache(maxsize=512)  # runs of one logdir mostly log the same tags: asked once per set
+def _loss_kind(names: tuple[str, ...]) -> str | None:
     for kind, pattern in _LOSS_KINDS:
         if any(pattern.search(name) for name in names):
             return kind

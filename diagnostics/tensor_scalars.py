@@ -36,6 +36,10 @@ _TENSOR_CONTENT = 0x22  # field 4, bytes
 _PACKED = {4: 0x2A, 8: 0x32}  # float_val[5], double_val[6], packed
 _SINGLE = {4: 0x2D, 8: 0x31}  # the same fields, one unpacked fixed32 / fixed64
 _CHUNK = 16_384  # records parsed at once: the temporaries stay in the CPU cache (~2x faster)
+# Longer records are not looked at here (the protobuf path reads them, to the same rows): one
+# scalar with a tag under 128 bytes takes < 200 bytes, unless its metadata carries `content`,
+# which the scalars plugin leaves empty. A histogram of 64 buckets takes 1 KB: not parsed twice.
+_LONGEST = 512
 
 
 class _Bytes:
@@ -183,7 +187,7 @@ class Bulk:
     def __init__(self, arr: np.ndarray, starts: np.ndarray, lens: np.ndarray, base: int) -> None:
         self.base = base  # the file-wide number of the batch's first record
         simple, simple_cols = _simple(arr, starts, lens)
-        others = np.flatnonzero(~simple)
+        others = np.flatnonzero(~simple & (lens <= _LONGEST))
         tensor, *tensor_cols, named = parse(arr, starts[others], lens[others])
         rec = np.concatenate([np.flatnonzero(simple), others[tensor]])
         mixed = simple.any() and tensor.any()  # else `rec` is in file order already

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from diagnostics import engine, reader
+from diagnostics.messages import Msg
 from diagnostics.model import Evidence, Finding, Report, Severity
 from diagnostics.rules import curves
 from diagnostics.rules.base import SyntheticRun
@@ -30,8 +31,8 @@ def test_thinning_keeps_spikes_and_drops_infinities():
 def _report(marks: dict) -> tuple:
     run = curves.healthy().build()
     finding = Finding(
-        rule_id="overfitting", title="Overfitting", severity=Severity.WARNING, confidence=0.9,
-        message="m", onset_step=200,
+        rule_id="overfitting", severity=Severity.WARNING, confidence=0.9,
+        message=Msg("overfitting.found"), onset_step=200,
         evidence=(Evidence(tag="val/loss", steps=(200, 440), statistic="rise above minimum",
                            value=0.3, threshold=0.15, marks=marks),),
     )
@@ -124,7 +125,7 @@ def test_one_colour_per_role_and_per_layer_on_every_chart():
 def test_the_gradient_charts_of_the_samples_have_few_decade_ticks_and_stable_layer_colours():
     for name in ("exploding_gradient", "vanishing_gradient"):
         run = reader.load(SAMPLES / name).runs[0]
-        figs = dict(charts.figures(run, engine.diagnose(run, lang="en"), "en"))
+        figs = dict(charts.figures(run, engine.diagnose(run), "en"))
         grad = figs["grad_norm"].layout.yaxis
         assert grad.type == "log" and 2 <= len(grad.tickvals) <= 8
         assert all(np.log10(v) == round(np.log10(v)) for v in grad.tickvals)
@@ -143,7 +144,8 @@ def test_an_inf_and_a_spike_are_marked_instead_of_stretching_the_axis():
     lo, hi = fig.layout.yaxis.range
     assert fig.layout.yaxis.type == "linear" and hi < 2  # the spike no longer sets the range
     [marks] = [d for d in fig.data if d.mode == "markers"]
-    assert list(marks.x) == list(range(5, 15)) and set(marks.y) == {hi} and set(marks.customdata) == {500.0}
+    assert list(marks.x) == list(range(5, 15)) and set(marks.y) == {hi}
+    assert np.asarray(marks.customdata).tolist() == [[500.0, step] for step in range(5, 15)]  # value, step
     assert [a.text for a in fig.layout.annotations] == ["→ inf at step 1990"]
     no_robust = dict(charts.figures(run, Report(run="r", findings=(), not_assessed=()), "en",
                                     View(robust=False)))["loss"]
@@ -154,8 +156,8 @@ def test_downsampling_keeps_evidence_points():
     steps = np.arange(1_000_000)
     values = np.cos(steps / 1e4)
     run = SyntheticRun("long").scalar("val/loss", steps, values).build()
-    finding = Finding(rule_id="overfitting", title="O", severity=Severity.WARNING, confidence=0.9,
-                      message="m", onset_step=123_457,
+    finding = Finding(rule_id="overfitting", severity=Severity.WARNING, confidence=0.9,
+                      message=Msg("overfitting.found"), onset_step=123_457,
                       evidence=(Evidence(tag="val/loss", steps=(123_457, 654_321), statistic="s",
                                          value=1, threshold=1),))
     fig = dict(charts.figures(run, Report(run="r", findings=(finding,), not_assessed=()), "en"))["loss"]
@@ -196,7 +198,7 @@ def test_a_yolo_runs_map_has_a_main_chart_with_the_findings_evidence(tmp_path):
         writer.add_scalar("x/lr0", 0.01, epoch)
     writer.close()
     run = reader.load(tmp_path / "exp").runs[0]
-    report = engine.diagnose(run, lang="en")
+    report = engine.diagnose(run)
     on_metric = [f for f in report.findings if any(e.tag == "val/metric" for e in f.evidence)]
     assert on_metric, [f.rule_id for f in report.findings]
     figs = dict(charts.figures(run, report, "en"))
@@ -275,3 +277,149 @@ def test_a_training_without_a_parent_is_not_drawn_as_a_rerun(tmp_path):
     assert line.label == "本运行" and line.bold
     fig = overlay_chart.overlay([line], "val/loss", "en", View(), "step")
     assert "re-run" not in fig.data[0].name and list(fig.data[0].x) == [240, 480, 720, 960]
+
+
+def _lightning_like_log(path, per_epoch: int, epochs: int, every: int, broken: dict | None = None):
+    """A real event file written as Lightning's TensorBoardLogger writes one: the whole epoch
+    at every logging step beside the train loss (the step is the batch index, from 0), val
+    and the epoch at each epoch's last step. `broken`: step -> value written instead."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(path))
+    for step in range(per_epoch * epochs):
+        epoch = step // per_epoch
+        if (step + 1) % every == 0:
+            writer.add_scalar("train_loss", (broken or {}).get(step, 2.0 / (1 + step / per_epoch)), step)
+            writer.add_scalar("epoch", epoch, step)
+        if (step + 1) % per_epoch == 0:
+            writer.add_scalar("val_loss", 2.2 / (2 + epoch), step)
+            writer.add_scalar("epoch", epoch, step)
+    writer.close()
+    return reader.load(path).runs[0]
+
+
+def test_the_inf_label_names_its_step_on_the_epoch_and_time_axes(tmp_path):
+    run = _lightning_like_log(tmp_path / "pl", per_epoch=200, epochs=5, every=2,
+                              broken={529: float("inf"), 309: 500.0, 319: 500.0})
+    empty = Report(run="r", findings=(), not_assessed=())
+    for x in ("step", "epoch", "wall"):
+        axis = curve_view.x_axes(run)[x]
+        fig = dict(charts.figures(run, empty, "en", View(x=x)))["loss"]
+        [label] = fig.layout.annotations
+        assert label.text == "train/loss (train_loss) → inf at step 529", x  # the step, whatever x shows
+        assert label.x == pytest.approx(axis.convert(np.array([529]))[0]), x  # at the step's x
+        [spikes] = [d for d in fig.data if d.mode == "markers"]  # marked at the edge, off scale
+        assert np.asarray(spikes.x) == pytest.approx(axis.convert(np.array([309, 319])))
+        assert ("step: %{customdata[1]" in spikes.hovertemplate) == (x != "step")  # hover names the step
+    assert curve_view.x_axes(run)["epoch"].convert(np.array([529]))[0] == pytest.approx(529 / 200, rel=0.01)
+    assert cm.step_label(1_000_000.0) == "1000000"  # not 1e+06
+
+
+def test_an_overlay_by_epoch_names_the_step_of_an_inf_not_its_epoch(tmp_path):
+    from ui import overlay_chart
+    from ui.overlay_chart import Line
+
+    parent = _lightning_like_log(tmp_path / "bs64", per_epoch=100, epochs=4, every=10)
+    child = _lightning_like_log(tmp_path / "bs16", per_epoch=400, epochs=4, every=10,
+                                broken={1239: float("nan")})
+    lines = [Line("parent", parent, "#777"), Line("re-run", child, "#29b")]
+    fig = overlay_chart.overlay(lines, "train/loss", "en", View(), "epoch")
+    assert fig.layout.xaxis.title.text == "epoch"
+    [label] = fig.layout.annotations
+    assert label.text == "re-run → NaN at step 1239" and label.x == pytest.approx(1239 / 400, rel=0.01)
+
+
+def test_lightnings_whole_epoch_at_every_step_is_spread_across_the_epoch(tmp_path):
+    # A real Lightning fit (offline, CPU, a tiny MLP): its TensorBoardLogger writes `epoch` as
+    # 0, 0, 0, 1, 1... at every logging step, which drew the train curve as vertical stacks.
+    import lightning.pytorch as pl
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+
+        def training_step(self, batch, batch_idx):
+            loss = F.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss)
+            return loss
+
+        def validation_step(self, batch, batch_idx):
+            self.log("val_loss", F.cross_entropy(self.net(batch[0]), batch[1]))
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(320, 8, generator=gen)
+    data = TensorDataset(x, (x[:, 0] > 0).long())
+    trainer = pl.Trainer(max_epochs=4, default_root_dir=tmp_path, log_every_n_steps=3, accelerator="cpu",
+                         enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
+    trainer.fit(Net(), DataLoader(data, batch_size=16), DataLoader(data, batch_size=320))
+    run = reader.load(tmp_path / "lightning_logs").runs[0]
+    logged = run.original("epoch")
+    assert set(logged) == {0, 1, 2, 3} and logged.duplicated().any()  # whole, repeated: the stacks
+    epoch = curve_view.x_axes(run)["epoch"]
+    train = run.scalar("train/loss")
+    at = epoch.convert(train.index.to_numpy())
+    assert np.all(np.diff(at) > 0)  # no two train points on one x
+    whole = logged.reindex(train.index).to_numpy()  # the epoch Lightning logged with each point
+    assert np.all((at >= whole) & (at < whole + 1))  # each within its own epoch
+    assert epoch.convert(np.array([20 * 4 - 1]))[0] == pytest.approx(4.0, abs=0.05)  # 20 steps an epoch
+    fig = dict(charts.figures(run, Report(run="r", findings=(), not_assessed=()), "en", View(x="epoch")))["loss"]
+    drawn = next(np.asarray(d.x) for d in fig.data if d.name.startswith("train/loss"))
+    assert len(np.unique(drawn)) == len(drawn) == len(train)
+
+
+def test_whole_epochs_of_unequal_length_start_at_their_first_logged_step():
+    steps = np.array([0, 10, 20, 30, 40, 50, 60, 70], dtype=float)
+    epochs = np.array([0, 0, 1, 1, 1, 1, 2, 2], dtype=float)  # 20 steps, then 40: no one length
+    knots = curve_view.spread_epochs(steps, epochs)
+    assert knots[0].tolist() == [0, 20, 60, 100] and knots[1].tolist() == [0, 1, 2, 3]
+    fractional = np.array([0, 0.5, 1.0, 1.5, 2, 2.5, 3, 3.5])  # Hugging Face: kept as logged
+    assert curve_view.spread_epochs(steps, fractional)[1].tolist() == fractional.tolist()
+
+
+def test_a_run_that_went_on_logging_nan_is_not_squeezed_into_the_first_percent():
+    # As a real Lightning run did (reallabelled/33: finite to step 67k, NaN to 3.75 M): the x
+    # axis ends a little after the first NaN, as TensorBoard's does, its label inside the chart.
+    steps = np.arange(0, 1_000_000, 250)
+    train = np.where(steps < 20_000, 2.0 - steps / 1e5, np.nan)
+    val = np.where(steps < 25_000, 2.1 - steps / 1e5, np.nan)
+    run = SyntheticRun("nan").scalar("train/loss", steps, train).scalar("val/loss", steps[::40], val[::40]).build()
+    fig = dict(charts.figures(run, Report(run="r", findings=(), not_assessed=()), "en"))["loss"]
+    lo, hi = fig.layout.xaxis.range
+    assert (lo, hi) == (0, pytest.approx(30_000 * 1.05))  # the later first NaN, and 5 %
+    labels = sorted(fig.layout.annotations, key=lambda a: a.ay)
+    assert [a.text for a in labels] == ["train/loss → NaN at step 20000", "val/loss → NaN at step 30000"]
+    assert labels[0].ay < labels[1].ay  # one under the other, not on top of it
+    assert all(lo <= a.x <= hi for a in labels)
+    finite = SyntheticRun("ok").scalar("train/loss", steps, np.where(steps == 500, np.inf, 1.0 + steps / 1e6)).build()
+    assert dict(charts.figures(finite, Report(run="r", findings=(), not_assessed=()), "en"))["loss"] \
+        .layout.xaxis.range is None  # finite to the end: the whole run, as before
+
+
+def test_two_findings_labels_on_one_chart_do_not_overlap():
+    run = curves.healthy().build()
+    findings = tuple(Finding(rule_id=r, severity=Severity.WARNING, confidence=0.9, message=Msg(f"{r}.found"),
+                             onset_step=200 + k,
+                             evidence=(Evidence(tag="val/loss", steps=(200 + k, 440), statistic="s",
+                                                value=1, threshold=1),))
+                     for k, r in enumerate(("overfitting", "underfitting")))
+    fig = dict(charts.figures(run, Report(run="r", findings=findings, not_assessed=()), "en"))["loss"]
+    titles = [a for a in fig.layout.annotations if a.text[:3] in ("1. ", "2. ") and not a.text.endswith("onset")]
+    onsets = [a for a in fig.layout.annotations if a.text.endswith("onset")]
+    assert len(titles) == len(onsets) == 2
+    assert titles[0].yshift != titles[1].yshift and onsets[0].yshift != onsets[1].yshift
+
+
+def test_thinning_keeps_every_finite_point_of_a_mostly_nan_series():
+    values = np.full(15_000, np.nan)  # reallabelled/33: 268 finite points, then NaN to the end
+    values[:268] = np.sin(np.arange(268))
+    values[100:110] = np.nan  # a stretch of NaN in the middle stays a break in the line
+    kept = cm.thin_positions(values, charts.MAX_POINTS)
+    assert set(np.flatnonzero(np.isfinite(values))) <= set(kept)
+    assert {100, 268} <= set(kept) and len(kept) <= charts.MAX_POINTS

@@ -200,8 +200,8 @@ def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root
 
 
 def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
+    from diagnostics.messages import render
     from trainers.rerun import can_rerun
-    from ui import backend_zh
 
     events = next((sources.SAMPLES_ROOT / PARENT).glob("events.out.tfevents.*"))
     at = ok(AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run())
@@ -226,7 +226,7 @@ def test_chinese_ui_words_why_a_run_cannot_be_rerun(runs_root):
     assert "no config.json from Run Doctor's trainer" in can_rerun(runs_root / "foreign")[1]
     (runs_root / "foreign" / "config.json").write_text("{\"lr\": \"fast\"}")
     en = can_rerun(runs_root / "foreign")[1]
-    zh = backend_zh.translate(en, "zh")
+    zh = render(en, "zh")
     assert "is not a Run Doctor config" in en and "不是训练诊断的配置" in zh
 
 
@@ -283,7 +283,9 @@ def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):
     assert f"重新运行 {PARENT}: epochs=400" in page and "重新运行 broken: lr=1" in page
     assert "re-run " not in page
     [error] = [e.value for e in at.error]
-    assert error.startswith("错误: process ended before the run finished")  # the child's words kept
+    # The queue's words and the child's, from their message keys: Chinese, names and numbers kept.
+    assert error.startswith("错误: 进程在运行结束前退出（退出码 1）：FileNotFoundError：无法读取 "), error
+    assert "job-config.json" in error and "cannot read" not in error and "process ended" not in error
 
 
 def test_a_new_run_is_trained_from_the_jobs_page_and_opened_for_diagnosis(runs_root):

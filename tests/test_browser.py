@@ -1,9 +1,19 @@
 """The app served by `streamlit run` and driven in a real headless Chromium."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.ui_fixtures import ARTIFACTS, UPLOAD_LOGS, browser, need_chromium, served_app, zip_dir  # noqa: F401
+from tests.ui_fixtures import (  # noqa: F401
+    ARTIFACTS,
+    REPO,
+    UPLOAD_LOGS,
+    browser,
+    need_chromium,
+    served_app,
+    zip_dir,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +67,15 @@ def _chart(page, title: str):
     return chart
 
 
+def _smooth_to_0_9(page) -> None:
+    """Smoothing 0.9: End (0.99), then nine steps of 0.01 back."""
+    page.locator('[data-testid="stSlider"] input[type="range"]').first.focus()
+    page.keyboard.press("End")
+    for _ in range(9):
+        page.keyboard.press("ArrowLeft")
+    page.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90", exact=True).wait_for(timeout=15_000)
+
+
 def _y_labels(chart) -> list[dict]:
     """The y tick labels plotly drew: text and bounding box."""
     return chart.locator(".ytick text").evaluate_all(
@@ -78,13 +97,7 @@ def test_gradient_axes_are_readable_and_controls_redraw_the_charts(app_url, brow
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), labels  # none overlap
         ARTIFACTS.mkdir(exist_ok=True)
         grad.screenshot(path=str(ARTIFACTS / f"charts-{sample}-grad.png"))
-        # Smoothing 0.9 (End: 0.99, then nine steps of 0.01 back) and log y on the loss chart.
-        page.locator('[data-testid="stSlider"] input[type="range"]').first.focus()
-        page.keyboard.press("End")
-        for _ in range(9):
-            page.keyboard.press("ArrowLeft")
-        page.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90", exact=True) \
-            .wait_for(timeout=15_000)
+        _smooth_to_0_9(page)  # and log y on the loss chart
         loss = _chart(page, "Loss")
         page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("auto")).first \
             .get_by_text("log", exact=True).click()
@@ -121,3 +134,72 @@ def test_the_chinese_overfitting_page(app_url, browser):
         page.screenshot(path=str(ARTIFACTS / "browser-zh-overfitting.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_the_findings_pieces_load_before_a_run_is_picked(app_url, browser):
+    """The remedies' code blocks came 1-4 s after their findings: Streamlit imports its 1.5 MB
+    syntax highlighter (and the evidence table's code, and the code font) only when a page
+    first shows one. They are loaded on the landing page now, with plotly."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})
+    try:
+        page.goto(app_url)
+        page.get_by_text("Pick a sample run on the left").wait_for(timeout=30_000)
+        page.wait_for_function("window.__runDoctorPreload === 'ready'", timeout=90_000)
+        assert page.evaluate("document.fonts.check('italic 1em \"Source Code Pro\"')")
+        picked_at = page.evaluate("performance.now()")
+        _pick_sample(page, "overfitting")
+        page.get_by_text("Findings, in the order to fix them").wait_for(timeout=30_000)
+        code = page.locator('[data-testid="stCode"]')
+        code.first.locator(".token").first.wait_for(timeout=30_000)  # highlighted
+        fetched = page.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.startTime])")
+        for chunk in ("PlotlyChart.", "StreamlitSyntaxHighlighter.", "Table.", "SourceCodeVF-Italic"):
+            starts = [start for name, start in fetched if chunk in name]
+            assert starts and max(starts) < picked_at, (chunk, starts, picked_at)  # none after the pick
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
+
+
+# The longest loss curve of the labelled real logs: 15,000 points over 3.75 M steps, written by
+# Lightning's TensorBoardLogger (`epoch` at every logging step); NaN from step 67,249 on.
+LONG_REAL = REPO.parent / "shared" / "reallabelled" / "33_dparra2399+LearnedCoWSiP"
+
+
+def test_a_long_real_log_smoothed_on_a_log_axis(browser, tmp_path):
+    if not LONG_REAL.is_dir():
+        pytest.skip(f"{LONG_REAL} is not here (the shared real-log corpus)")
+    shutil.copytree(LONG_REAL, tmp_path / "cowsip")
+    with served_app(env={"RUN_DOCTOR_RUNS": str(tmp_path)}) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        try:
+            page.goto(url)
+            page.get_by_text("Pick a sample run on the left").wait_for(timeout=30_000)
+            page.get_by_text("Runs folder on the server").first.click()
+            _pick_sample(page, "cowsip")
+            loss = _chart(page, "Loss")
+            _smooth_to_0_9(page)
+            page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("auto")).first \
+                .get_by_text("log", exact=True).click()
+            page.wait_for_function(  # the raw curve drawn faint behind the smoothed one
+                "() => [...document.querySelectorAll('.js-plotly-plot .trace.scatter')]"
+                ".some(t => t.style.opacity === '0.25')", timeout=30_000)
+            page.wait_for_timeout(1500)
+            loss = _chart(page, "Loss")
+            assert "→ NaN at step 67249" in loss.inner_text()  # where the loss broke, named by step
+            assert 2 <= len(_y_labels(loss)) <= 8
+            assert page.locator('[data-testid="stException"]').count() == 0
+            ARTIFACTS.mkdir(exist_ok=True)
+            loss.screenshot(path=str(ARTIFACTS / "charts-real-long-loss-smoothed-log.png"))
+            # By epoch: Lightning's whole epoch at each step spread across it, the label still a step.
+            page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("X axis")).first \
+                .get_by_text("epoch", exact=True).click()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+                ".some(c => c.textContent.includes('Loss') && c.querySelector('.xtitle')"
+                " && c.querySelector('.xtitle').textContent === 'epoch')", timeout=30_000)
+            page.wait_for_timeout(1500)
+            loss = _chart(page, "Loss")
+            assert "→ NaN at step 67249" in loss.inner_text()
+            loss.screenshot(path=str(ARTIFACTS / "charts-real-long-loss-smoothed-log-epoch.png"))
+        finally:
+            page.close()

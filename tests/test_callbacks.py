@@ -2,12 +2,14 @@
 models built from code, random data), each read back by the doctor.
 
 Per framework: a healthy run, one with ReLU biases at -3 (dead ReLUs) and one with a 30x init
-(exploding gradients); every run is diagnosed from the framework's own log folder.
+(exploding gradients); every run is diagnosed from the framework's own log folder. Distributed:
+two real processes on the CPU (gloo), launched as a user does (tests/distributed_fits.py).
 """
 from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,13 +23,15 @@ import lightning.pytorch as pl  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 from transformers import Trainer, TrainingArguments  # noqa: E402
 
 from diagnostics.engine import diagnose  # noqa: E402
+from diagnostics.messages import english  # noqa: E402
 from diagnostics.reader import load  # noqa: E402
+from tests import distributed_fits as ddp_fits  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
+from tests.distributed_fits import HFNet, Rows, data, mlp  # noqa: E402
 from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE  # noqa: E402
 from trainers.callbacks import huggingface as hf_cb  # noqa: E402
 from trainers.callbacks import lightning as pl_cb  # noqa: E402
@@ -35,22 +39,6 @@ from trainers.callbacks import lightning as pl_cb  # noqa: E402
 GRADIENT_RULES = ("exploding_gradient", "vanishing_gradient", "dead_relu")
 FAULTS = {"healthy": {}, "dead_relu": {"bias": -3.0}, "exploding_gradient": {"scale": 30.0}}
 QUIET = dict(enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
-
-
-def mlp(bias: float = 0.0, scale: float = 1.0) -> nn.Sequential:
-    """16 -> 32 -> 32 -> 3 with ReLUs; a fault is injected into its initial weights."""
-    net = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
-    with torch.no_grad():
-        for layer in net[::2]:
-            layer.weight.mul_(scale)
-            layer.bias.fill_(bias)
-    return net
-
-
-def data(n: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(n, 16, generator=gen)
-    return x, (x @ torch.randn(16, 3, generator=gen)).argmax(1)  # learnable: a linear rule
 
 
 class LitNet(pl.LightningModule):
@@ -68,29 +56,6 @@ class LitNet(pl.LightningModule):
 
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.3)
-
-
-class HFNet(nn.Module):
-    """A plain nn.Module as the Trainer takes it: keyword inputs, a dict with the loss."""
-
-    def __init__(self, **fault):
-        super().__init__()
-        self.net = mlp(**fault)
-
-    def forward(self, x, labels=None):
-        logits = self.net(x)
-        return {"loss": F.cross_entropy(logits, labels), "logits": logits}
-
-
-class Rows(Dataset):
-    def __init__(self, x, y):
-        self.x, self.y = x, y
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"x": self.x[i], "labels": self.y[i]}
 
 
 def hf_args(out: Path, **changes) -> TrainingArguments:
@@ -117,9 +82,9 @@ def check_diagnosis(run, report, kind: str) -> None:
         assert report.findings == ()
         assert set(GRADIENT_RULES) <= set(report.passed)  # assessed, and nothing found
     else:
-        assert kind in found, [(f.rule_id, f.message) for f in report.findings]
+        assert kind in found, [(f.rule_id, english(f.message)) for f in report.findings]
         assert not found & (set(GRADIENT_RULES) - {kind})
-        not_assessed = {n.rule_id: n.reason for n in report.not_assessed}
+        not_assessed = {n.rule_id: english(n.reason) for n in report.not_assessed}
         for rule in GRADIENT_RULES:  # assessed: nothing is missing (a finding may silence one)
             assert "does not log" not in not_assessed.get(rule, ""), not_assessed
 
@@ -261,17 +226,87 @@ def test_hugging_face_logging_dir(tmp_path, monkeypatch):
 
 
 # ---- both ----------------------------------------------------------------------------------
-def test_only_rank_zero_measures_and_writes(tmp_path):
-    lit = pl_cb.RunDoctorCallback()
-    lit.on_train_start(SimpleNamespace(is_global_zero=False), LitNet())
-    lit.on_before_optimizer_step(SimpleNamespace(global_step=0), None, None)
-    assert lit.instruments is None
-    hug = hf_cb.RunDoctorCallback()
-    state = SimpleNamespace(is_world_process_zero=False, global_step=0)
-    hug.on_train_begin(SimpleNamespace(output_dir=str(tmp_path), max_grad_norm=1.0), state, None,
-                       model=HFNet())
-    hug.on_pre_optimizer_step(None, state, None)
-    assert hug.instruments is None and not any(tmp_path.iterdir())
+@pytest.mark.slow
+def test_lightning_ddp_on_two_processes_only_rank_zero_measures_and_writes(tmp_path):
+    """`strategy="ddp"`, 2 CPU processes (gloo), as a user launches it; two fits: with the
+    default TensorBoardLogger, and with a CSVLogger (the callback's own event file: the folder is
+    asked on every rank, since `trainer.log_dir` is a broadcast; asked by rank 0 alone, it hung)."""
+    ranks = launch(["-m", "tests.distributed_fits", "lightning"], tmp_path)
+    written = event_tags(tmp_path)
+    assert {writer_pid(f) for f in written} == {ranks[0]}  # rank 1 wrote no event file at all
+    tb, csv = (tmp_path / sub / "lightning_logs" / "version_0" for sub in ("tb", "csv"))
+    assert sorted(f.parent for f in written) == sorted([tb, csv])  # one file in each
+    for f, tags in written.items():
+        assert INSTRUMENT_TAGS <= tags, (f, tags)
+    assert "train_loss" in written[next(tb.glob("events.out.tfevents.*"))]  # the logger's own file
+    for folder in (tb, csv):
+        check_all_reduced(load(folder).runs[0])
+    run, report = diagnosed(tmp_path / "tb")
+    assert set(GRADIENT_RULES) <= set(report.passed)  # the doctor assessed them from rank 0's file
+
+
+@pytest.mark.slow
+def test_hugging_face_ddp_on_two_processes_only_rank_zero_measures_and_writes(tmp_path):
+    """`torch.distributed.run --nproc_per_node 2` on the CPU (gloo, `ddp_backend="gloo"`)."""
+    ranks = launch(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                    "-m", "tests.distributed_fits", "huggingface"], tmp_path)
+    written = event_tags(tmp_path)
+    assert {writer_pid(f) for f in written} == {ranks[0]}  # rank 1 wrote no event file at all
+    ours = [f for f, tags in written.items() if INSTRUMENT_TAGS <= tags]
+    assert len(ours) == 1 and len(written) == 2, written  # ours, beside the Trainer's own file
+    assert {f.parent for f in written} == {ours[0].parent}
+    run, report = diagnosed(tmp_path)
+    check_all_reduced(run)
+    assert set(GRADIENT_RULES) <= set(report.passed)
+
+
+INSTRUMENT_TAGS = {"grad_norm/net.0", "update_ratio/net.0", "weight_norm/net.4", "dead_frac/net.1", "grad/net.2"}
+
+
+def launch(args: list[str], out: Path, timeout: float = 240) -> dict[int, int]:
+    """`python ARGS OUT` in a process group of its own (a hung launch is killed with all its
+    processes); the pid of each rank, as the processes noted them."""
+    launcher = {"MASTER_ADDR", "MASTER_PORT", "RANK", "LOCAL_RANK", "WORLD_SIZE", "NODE_RANK"}
+    env = {k: v for k, v in os.environ.items() if k not in launcher}  # a fresh launch, a free port
+    proc = subprocess.Popen([sys.executable, *args, str(out)], cwd=REPO, env={**env, "OMP_NUM_THREADS": "1"},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        log = proc.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"still running after {timeout:g} s:\n{proc.communicate()[0][-3000:]}")
+    assert proc.returncode == 0, log[-3000:]
+    ranks = {int(f.name): int(f.read_text()) for f in (out / "ranks").iterdir()}
+    assert set(ranks) == {0, 1} and ranks[0] != ranks[1], ranks
+    return ranks
+
+
+def event_tags(folder: Path) -> dict[Path, set[str]]:
+    """Every event file under `folder`, with the tags it holds."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    return {f: {v.tag for event in EventFileLoader(str(f)).Load() for v in event.summary.value}
+            for f in folder.rglob("events.out.tfevents.*")}
+
+
+def writer_pid(event_file: Path) -> int:
+    return int(event_file.name.split(".")[-2])  # events.out.tfevents.<time>.<host>.<pid>.<n>
+
+
+def check_all_reduced(run) -> None:
+    """The first step's per-layer gradient norms are those of the gradient over all the rows,
+    which the two processes shared (DDP's all-reduce), not of either process's half."""
+    x, y = ddp_fits.data(ddp_fits.ROWS)
+
+    def norms(rows: slice) -> dict[str, float]:
+        torch.manual_seed(0)
+        net = ddp_fits.mlp()
+        F.cross_entropy(net(x[rows]), y[rows]).backward()
+        return {f"net.{i}": net[i].weight.grad.norm().item() for i in (0, 2, 4)}
+
+    logged = {layer: run.scalar(f"grad_norm/{layer}").sort_index().iloc[0] for layer in ("net.0", "net.2", "net.4")}
+    assert logged == pytest.approx(norms(slice(None)), rel=1e-4)
+    assert logged != pytest.approx(norms(slice(0, ddp_fits.BATCH)), rel=0.02)  # the test can tell
 
 
 def test_the_examples_run_as_shown_and_the_readme_shows_them(tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ from diagnostics.compare import (
     config_diff,
     judge,
 )
+from diagnostics.messages import Msg
 from diagnostics.model import Finding, Report, Severity
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
@@ -39,8 +40,8 @@ def run(name, best, *, seed=0, steps_per_epoch=10, epochs=5, config=None, acc=0.
 
 
 def finding(rule_id):
-    return Finding(rule_id=rule_id, title=rule_id, severity=Severity.WARNING, confidence=0.9,
-                   message="", evidence=())
+    return Finding(rule_id=rule_id, severity=Severity.WARNING, confidence=0.9,
+                   message=Msg(f"{rule_id}.found"), evidence=())
 
 
 def verdict_of(parents, children, rule_id, found, kind=Kind.RERUN):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from diagnostics import cli, inventory
+from diagnostics.messages import english
 from tests.conftest import REPO
 from trainers.loop import train
 from trainers.scenarios import scenario_config
@@ -166,7 +167,7 @@ def test_watch_says_when_a_finding_clears_or_can_no_longer_be_judged():
     unjudged = diagnose(run.with_mapping({"val/loss": None, "val/acc": None}))  # no validation left
     assert changes(found, unjudged, "en") == [
         f"- {rule_title('overfitting')}: no longer assessed "
-        f"({next(n.reason for n in unjudged.not_assessed if n.rule_id == 'overfitting')})"]
+        f"({english(next(n.reason for n in unjudged.not_assessed if n.rule_id == 'overfitting'))})"]
     healthy = diagnose(load(SAMPLES / "healthy").runs[0])
     assert changes(found, healthy, "zh") == [f"- {rule_title('overfitting', 'zh')}: 已消失"]
     assert changes(healthy, found, "en")[0].startswith(f"+ found: {rule_title('overfitting')} [WARNING, from step")

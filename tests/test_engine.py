@@ -10,8 +10,9 @@ import pytest
 
 from diagnostics import engine
 from diagnostics.engine import diagnose
+from diagnostics.messages import Msg, english, render
 from diagnostics.model import Finding, NotAssessed, Severity
-from diagnostics.remedies import DIAGNOSIS_ORDER, check_name, remedies_for, rule_title
+from diagnostics.remedies import DIAGNOSIS_ORDER, check_name, remedies_for, remedies_of, rule_title
 from diagnostics.rules import RULES, curves
 from diagnostics.rules.base import SyntheticRun
 
@@ -57,19 +58,20 @@ def test_findings_follow_the_order_of_diagnosis_whatever_order_rules_run_in():
     assert report.fix_first.rule_id == "vanishing_gradient"
 
 
-def test_remedies_are_attached_in_the_catalogue_order_in_the_report_language():
+def test_remedies_come_in_the_catalogue_order_in_the_language_the_report_is_read_in():
+    report = diagnose(cannot_learn().build())
+    assert report.findings
     for lang in ("en", "zh"):
-        report = diagnose(cannot_learn().build(), lang=lang)
         for f in report.findings:
-            assert f.remedies == remedies_for(f.rule_id, lang)
-            assert f.title == rule_title(f.rule_id, lang)
-        assert report.lang == lang
+            assert remedies_of(f, lang) == remedies_for(f.rule_id, lang)
+            assert render(f.title, lang) == rule_title(f.rule_id, lang)
+        assert report.to_dict(lang)["findings"][0]["title"] == rule_title(report.findings[0].rule_id, lang)
 
 
 def test_a_cause_explains_underfitting_which_is_not_judged_separately():
     report = diagnose(cannot_learn().build())
     under = {n.rule_id: n for n in report.not_assessed}["underfitting"]
-    assert rule_title("vanishing_gradient") in under.reason and "underfitting" not in report.passed
+    assert rule_title("vanishing_gradient") in english(under.reason) and "underfitting" not in report.passed
 
 
 def _overfitting_run_turning_nan(at: int):
@@ -84,7 +86,7 @@ def _overfitting_run_turning_nan(at: int):
 def test_divergence_keeps_lower_stages_from_judging_the_curves():
     report = diagnose(_overfitting_run_turning_nan(at=12))  # broken early on
     assert [f.rule_id for f in report.findings] == ["divergence"]
-    reasons = {n.rule_id: n.reason for n in report.not_assessed}
+    reasons = {n.rule_id: english(n.reason) for n in report.not_assessed}
     for rule_id in ("overfitting", "underfitting", "lr_oscillation"):
         assert rule_title("divergence") in reasons[rule_id]
     # a rule lacking data keeps ITS reason (what to log), not the suppression
@@ -102,13 +104,14 @@ def test_a_problem_that_came_before_the_divergence_is_reported_too():
 
 def test_a_weak_finding_does_not_hide_a_later_stage():
     weak = RULES["overfitting"].examples.fires[0]()
-    outcomes = {"lr_oscillation": Finding(rule_id="lr_oscillation", title="", severity=Severity.WARNING,
-                                          confidence=0.55, message="", evidence=(), onset_step=0),
+    outcomes = {"lr_oscillation": Finding(rule_id="lr_oscillation", severity=Severity.WARNING,
+                                          confidence=0.55, message=Msg("lr_oscillation.found"), evidence=(),
+                                          onset_step=0),
                 "overfitting": RULES["overfitting"].run(weak)}
-    kept = engine._apply_interactions(outcomes, "en")
+    kept = engine._apply_interactions(outcomes)
     assert isinstance(kept["overfitting"], Finding)  # not hidden by a borderline reading
     solid = {**outcomes, "lr_oscillation": replace(outcomes["lr_oscillation"], confidence=0.9)}
-    assert isinstance(engine._apply_interactions(solid, "en")["overfitting"], NotAssessed)
+    assert isinstance(engine._apply_interactions(solid)["overfitting"], NotAssessed)
 
 
 def test_cannot_learn_keeps_overfitting_from_being_judged():
@@ -120,14 +123,14 @@ def test_cannot_learn_keeps_overfitting_from_being_judged():
 
 
 def test_a_rule_that_raises_becomes_not_assessed_and_the_others_still_run():
-    def boom(run, th, lang):
+    def boom(run, th):
         raise ZeroDivisionError("bad luck")
 
     broken = replace(RULES["overfitting"], check=boom)
     rules = [r for r in RULES.values() if r.id != "overfitting"] + [broken]
     report = diagnose(healthy_instrumented().build(), rules=rules)
     failed = {n.rule_id: n for n in report.not_assessed}["overfitting"]
-    assert isinstance(failed, NotAssessed) and "ZeroDivisionError: bad luck" in failed.reason
+    assert isinstance(failed, NotAssessed) and "ZeroDivisionError: bad luck" in english(failed.reason)
     assert len(report.passed) == len(DIAGNOSIS_ORDER) - 1
 
 
@@ -137,14 +140,22 @@ def test_a_subset_of_rules_by_id():
 
 
 def test_unknown_language_is_refused():
+    report = diagnose(cannot_learn().build())
     with pytest.raises(ValueError):
-        diagnose(healthy_instrumented().build(), lang="fr")
+        report.to_dict("fr")
+    with pytest.raises(ValueError):
+        render(report.findings[0].message, "fr")
 
 
 def test_report_serialises_with_evidence_and_remedies():
     data = diagnose(cannot_learn().build()).to_dict()
     first = data["findings"][0]
     assert {"rule", "severity", "confidence", "message", "onset_step", "evidence", "remedies"} <= set(first)
+    # each text beside its message key and parameters
+    assert first["message_key"] == "vanishing_gradient.spread" and first["title_key"] == "vanishing_gradient.title"
+    assert first["message_params"]["low_layer"] == "fc1"
+    na = data["not_assessed"][0]
+    assert {"reason", "reason_key", "reason_params", "to_log", "to_log_key", "to_log_params"} <= set(na)
     assert {"tag", "steps", "statistic", "value", "threshold"} <= set(first["evidence"][0])
     assert {"id", "action", "source", "change"} <= set(first["remedies"][0])
 
@@ -158,7 +169,7 @@ def test_no_finding_on_noisy_healthy_runs(seed):
     run.scalar("grad_norm/total", ts, 0.5 * np.exp(0.4 * rng.standard_normal(len(ts))))
     run.scalar("dead_frac/act1", ts, np.clip(0.05 + 0.05 * rng.standard_normal(len(ts)), 0, 1))
     report = diagnose(run.build())
-    assert report.findings == (), [f.message for f in report.findings]
+    assert report.findings == (), [english(f.message) for f in report.findings]
 
 
 def test_real_logs_from_other_writers_never_break_a_rule():
@@ -172,7 +183,7 @@ def test_real_logs_from_other_writers_never_break_a_rule():
     assert runs
     for run in runs:
         report = diagnose(run)
-        failed = [n.reason for n in report.not_assessed if "failed" in n.reason]
+        failed = [english(n.reason) for n in report.not_assessed if "failed" in english(n.reason)]
         assert not failed, (run.run, failed)
         assert len(report.findings) + len(report.not_assessed) + len(report.passed) == len(DIAGNOSIS_ORDER)
 
@@ -180,8 +191,8 @@ def test_real_logs_from_other_writers_never_break_a_rule():
 def test_markdown_rendering_keeps_order_remedies_and_not_assessed():
     from diagnostics import render
 
-    report = diagnose(cannot_learn().build(), lang="zh")
-    md = render.markdown(report)
+    report = diagnose(cannot_learn().build())
+    md = render.markdown(report, "zh")
     heads = [line for line in md.splitlines() if line.startswith("## ")]
     assert heads[0].startswith("## 1. " + rule_title("vanishing_gradient", "zh"))
     assert "1. **" + remedies_for("vanishing_gradient", "zh")[0].action + "**" in md
@@ -195,8 +206,8 @@ def test_markdown_carries_each_remedys_why_and_code_inside_its_list_item():
     from diagnostics import render
 
     report = diagnose(RULES["overfitting"].examples.fires[0]())
-    md = render.markdown(report)
-    remedies = report.findings[0].remedies
+    md = render.markdown(report, "en")
+    remedies = remedies_of(report.findings[0], "en")
     for i, r in enumerate(remedies, 1):
         item = md.split(f"\n{i}. **{r.action}**\n", 1)[1].split(f"\n{i + 1}. **", 1)[0]
         assert "   " + r.why in item and r.source in item
@@ -218,16 +229,16 @@ def test_rl_writers_losses_are_not_judged_by_default_but_a_users_mapping_is():
     hovering = SyntheticRun("hover").scalar("train/loss", *_ppo_like(None).scalars["train/loss"])
     assert "underfitting" in {f.rule_id for f in diagnose(hovering.build()).findings}
     # an RL loop of any writer gives itself away by its tags (a value loss, a reward)
-    by_tags = {n.rule_id: n.reason for n in diagnose(_ppo_like(None).build()).not_assessed}
+    by_tags = {n.rule_id: english(n.reason) for n in diagnose(_ppo_like(None).build()).not_assessed}
     assert "reinforcement-learning" in by_tags["underfitting"]
     report = diagnose(_ppo_like("stable-baselines3").build())
-    reasons = {n.rule_id: n.reason for n in report.not_assessed}
+    reasons = {n.rule_id: english(n.reason) for n in report.not_assessed}
     assert report.findings == () and report.passed == ()
     loss_rules = set(DIAGNOSIS_ORDER) - {"exploding_gradient"}  # the one rule without a loss
     assert {r for r, why in reasons.items() if "reinforcement-learning" in why} == loss_rules
     assert "does not log" in reasons["exploding_gradient"]  # keeps its own reason
-    zh = diagnose(_ppo_like("stable-baselines3").build(), lang="zh").not_assessed[0]
-    assert "强化学习" in zh.reason and "标签映射" in zh.to_log
+    zh = report.not_assessed[0]
+    assert "强化学习" in render(zh.reason, "zh") and "标签映射" in render(zh.to_log, "zh")
     # the user maps a loss by hand in the tag-mapping panel: it is judged as usual
     mapped = _ppo_like("stable-baselines3").build().with_mapping({"train/value_loss": "train/loss"})
     assert "underfitting" in {f.rule_id for f in diagnose(mapped).findings}
@@ -247,8 +258,8 @@ def test_real_rl_runs_get_no_supervised_findings(folder):
     assert runs and all(run.writer in ("stable-baselines3", "ml-agents") for run in runs)
     for run in runs:
         report = diagnose(run)
-        assert report.findings == (), (run.run, [f.message for f in report.findings])
-        reasons = {n.rule_id: n.reason for n in report.not_assessed}
+        assert report.findings == (), (run.run, [english(f.message) for f in report.findings])
+        reasons = {n.rule_id: english(n.reason) for n in report.not_assessed}
         assert "reinforcement-learning" in reasons["underfitting"]
         assert "reinforcement-learning" in reasons["lr_oscillation"]
 

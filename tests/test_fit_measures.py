@@ -9,6 +9,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from diagnostics import tags
 from diagnostics.engine import diagnose
+from diagnostics.messages import english
 from diagnostics.reader import load
 from diagnostics.remedies import CATALOGUE, remedies_for
 from diagnostics.rules import RULES, curves
@@ -50,7 +51,7 @@ def test_a_metric_that_peaks_and_falls_is_overfitting_evidence(tmp_path):
     run = load(tmp_path / "exp").runs[0]
     report = diagnose(run)
     over = {f.rule_id: f for f in report.findings}["overfitting"]
-    assert over.evidence[0].tag == "val/metric" and "metrics/mAP_0.5" in over.message
+    assert over.evidence[0].tag == "val/metric" and "metrics/mAP_0.5" in english(over.message)
     assert over.evidence[0].marks["best"] == pytest.approx(mAP.max(), abs=0.01)
     # the same metric still rising to the end is no evidence
     _write(tmp_path / "fine", {"metrics/mAP_0.5": (epochs, np.maximum.accumulate(mAP)),
@@ -67,7 +68,7 @@ def test_val_loss_and_metric_disagreeing_is_said_and_weaker():
     run.scalar("eval/f1", vs, np.linspace(0.3, 0.9, len(vs)))
     built = run.build().with_mapping({"eval/f1": "val/metric"})
     found = RULES["overfitting"].run(built)
-    assert "kept improving" in found.message and found.confidence <= 0.5
+    assert "kept improving" in english(found.message) and found.confidence <= 0.5
 
 
 def test_gan_losses_are_not_judged_for_fit_but_its_reconstruction_loss_is(tmp_path):
@@ -84,7 +85,7 @@ def test_gan_losses_are_not_judged_for_fit_but_its_reconstruction_loss_is(tmp_pa
     assert run.loss_kind() == "adversarial"
     assert run.originals_for("train/loss") == ["train/loss_G_l1"]  # the fit measure, not G+D
     report = diagnose(run)
-    reasons = {n.rule_id: n.reason for n in report.not_assessed}
+    reasons = {n.rule_id: english(n.reason) for n in report.not_assessed}
     assert "GAN" in reasons["underfitting"] and "GAN" in reasons["lr_oscillation"]
     assert "overfitting" in {f.rule_id for f in report.findings}  # val L1 rose while train fell
 
@@ -129,5 +130,5 @@ def test_remedies_that_cannot_help_the_task_come_last_marked():
 def test_a_total_gradient_norm_alone_cannot_clear_vanishing_gradients(builder):
     # A flat loss with a total norm that is not tiny: the early layers may still starve.
     result = RULES["vanishing_gradient"].run(builder())
-    assert result.__class__.__name__ == "NotAssessed" and "total gradient norm" in result.reason
-    assert "first layers" in result.reason and result.to_log
+    assert result.__class__.__name__ == "NotAssessed" and "total gradient norm" in english(result.reason)
+    assert "first layers" in english(result.reason) and result.to_log

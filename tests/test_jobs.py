@@ -160,3 +160,43 @@ def test_a_long_run_name_shows_its_tail():
     assert names.tail(name) == "…" + name[-29:] and names.tail(name).endswith("bs256+lr=0.1")
     assert len(names.tail(name)) == names.TAIL and names.tail("short") == "short"
     assert names.cut([name, "short"]) == [name]
+
+
+def test_run_states_read_each_job_file_once_not_once_per_run(tmp_path):
+    """A page asks for the state of every run (lineage tree, re-run buttons, verdicts): the job
+    files are read once into the index (reads grow as runs + jobs, not runs x jobs), and a
+    change to the queue shows at the next look."""
+    import json
+    import time
+
+    from trainers import run_status
+    from trainers.confine import atomic_write
+    from trainers.family import Family
+
+    root, n_runs, n_jobs = tmp_path.resolve(), 12, 30
+    for i in range(n_runs):
+        (root / f"run{i}").mkdir()
+        (root / f"run{i}" / "status.json").write_text('{"state": "done"}')
+    (root / ".jobs").mkdir()
+    for j in range(n_jobs):  # runs 0-5: three jobs each, the newest failed; 6-11: two, cancelled
+        atomic_write(root / ".jobs" / f"job{j:02d}.json", json.dumps(
+            {"id": f"job{j:02d}", "kind": "train", "run_dir": str(root / f"run{j % n_runs}"),
+             "state": (DONE, CANCELLED, FAILED)[j // n_runs], "created": float(j)}))
+    old = time.time() - 60
+    os.utime(root / ".jobs", (old, old))  # a queue last changed a minute ago
+    index = run_status.INDEX
+    index.clear()
+    before = index.entries_read
+
+    states = [run_state(root / f"run{i}") for i in range(n_runs)]
+    family = Family.read(root)  # every run's state again, through the lineage tree
+    newest = [JobQueue(root).job_for_run(root / f"run{i}") for i in range(n_runs)]
+    assert index.entries_read - before == n_jobs  # each job file once, whatever the runs asked
+    assert states == [FAILED] * 6 + [CANCELLED] * 6
+    assert [family[str(root / f"run{i}")].state for i in range(n_runs)] == states
+    assert [j.id for j in newest] == [f"job{24 + i}" if i < 6 else f"job{12 + i}" for i in range(n_runs)]
+
+    atomic_write(root / ".jobs" / "job99.json", json.dumps(  # a new job of run0, done
+        {"id": "job99", "kind": "train", "run_dir": str(root / "run0"), "state": DONE, "created": 99.0}))
+    assert run_state(root / "run0") == DONE and run_state(root / "run1") == FAILED
+    assert JobQueue(root).job_for_run(root / "run0").id == "job99"

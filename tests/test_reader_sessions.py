@@ -156,13 +156,13 @@ def test_the_report_says_which_of_the_folders_runs_it_is(tmp_path):
     report = diagnose(second)
     line = ("Run 2 of 2 found in folder logs (its step counter started over): "
             "from file events.out.tfevents.200")
-    assert line in render.text(report) and line in render.markdown(report)
-    assert "文件夹 logs 中有 2 个运行" in render.text(diagnose(second, lang="zh"))
+    assert line in render.text(report, "en") and line in render.markdown(report, "en")
+    assert "文件夹 logs 中有 2 个运行" in render.text(report, "zh")
     assert report.to_dict()["part"] == {"index": 2, "of": 2, "folder": "logs", "steps": [0, 90],
                                         "first_file": "events.out.tfevents.200.testhost.200.0"}
     session(tmp_path / "one", range(10), stamp=100, wall0=WALL)
     alone = diagnose(load(tmp_path / "one").runs[0])  # a folder of one run: no such line
-    assert "part" not in alone.to_dict() and "found in folder" not in render.text(alone)
+    assert "part" not in alone.to_dict() and "found in folder" not in render.text(alone, "en")
 
 
 def test_the_cache_follows_a_second_run_as_it_grows(tmp_path):

@@ -1,5 +1,6 @@
 """Every rule against its own examples (ruff/Fixit style: tests generated from the rule module),
-plus the contract each rule module keeps: doc, typed thresholds, needs, en/zh messages."""
+plus the contract each rule module keeps: doc, typed thresholds, needs, its words (message keys
+rendered in en and zh at the edge)."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from diagnostics.messages import english, render
 from diagnostics.model import Finding, NotAssessed
 from diagnostics.remedies import DIAGNOSIS_ORDER
 from diagnostics.rules import RULES
@@ -25,20 +27,20 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
                          ids=[f"{r}-{k}-{b.__name__.strip('_')}" for r, k, b in CASES])
 def test_rule_on_its_examples(rule_id, kind, builder):
     rule = RULES[rule_id]
-    result = rule.run(builder(), "en")
+    result = rule.run(builder())
     if kind == "quiet":
         assert result is None, getattr(result, "message", result)
         return
     assert isinstance(result, Finding), result
-    assert result.rule_id == rule_id and not result.remedies  # the engine attaches remedies
+    assert result.rule_id == rule_id and result.task is None  # the engine tells which remedies fit
     assert 0.5 <= result.confidence <= 1.0  # past its threshold: at least half confident
-    assert result.evidence and result.message
+    assert result.evidence and result.message.key.startswith(f"{rule_id}.")
+    assert english(result.message) != result.message.key and not CJK.search(english(result.message))
     for ev in result.evidence:
         assert ev.tag and ev.statistic and ev.steps[0] <= ev.steps[1]
     assert result.onset_step is not None and result.onset_step <= result.evidence[0].steps[1]
-    zh = rule.run(builder(), "zh")
-    assert CJK.search(zh.message) and CJK.search(zh.title)
-    assert zh.confidence == result.confidence  # language changes words, not judgement
+    # the same finding in Chinese: words rendered at the edge, not a second judgement
+    assert CJK.search(render(result.message, "zh")) and CJK.search(render(result.title, "zh"))
 
 
 @pytest.mark.parametrize("rule_id", DIAGNOSIS_ORDER)
@@ -51,15 +53,18 @@ def test_rule_module_contract(rule_id):
     assert dataclasses.is_dataclass(th) and type(th).__dataclass_params__.frozen
     assert all(f.default is not dataclasses.MISSING for f in dataclasses.fields(th))
     assert rule.needs and all(rule.needs)
-    assert CJK.search(rule.to_log["zh"]) and rule.to_log["en"]
+    assert (module.ID, module.TITLE, module.SHORT_NAME, module.STAGE) == (rule.id, rule.title, rule.short_name,
+                                                                       rule.stage)
+    assert rule.needs == module.NEEDS and rule.texts is module.TEXT and module.RULE is rule
+    assert CJK.search(render(rule.to_log, "zh")) and english(rule.to_log) == module.TEXT["to_log"]
 
 
 @pytest.mark.parametrize("rule_id", DIAGNOSIS_ORDER)
 def test_missing_inputs_are_not_assessed_with_what_to_log(rule_id):
     empty = SyntheticRun("empty").scalar("train/acc", [0, 1], [0.1, 0.2]).build()
-    result = RULES[rule_id].run(empty, "en")
+    result = RULES[rule_id].run(empty)
     assert isinstance(result, NotAssessed)
-    assert "does not log" in result.reason and result.to_log
+    assert "does not log" in english(result.reason) and result.to_log
 
 
 def test_thresholds_change_the_judgement():
@@ -115,7 +120,7 @@ def test_overfitting_quiet_examples_are_quiet_for_their_stated_reason():
     # a perfect val/acc silences a rise that fires without it
     assert rule.with_thresholds(acc_ceiling=1.01).run(ov._perfect_val_acc()) is not None
     degrading = rule.run(ov._u_shaped_with_acc())
-    assert "val/acc went from 0.844 to 0.723" in degrading.message  # at the onset, at the end
+    assert "val/acc went from 0.844 to 0.723" in english(degrading.message)  # at the onset, at the end
 
 
 REALLOGS = Path("/work/shared/reallogs")
@@ -149,17 +154,20 @@ def test_underfitting_says_when_the_loss_is_still_falling():
     ts = np.arange(30)
     falling = SyntheticRun("still_learning").scalar("train/loss", ts, np.linspace(0.19, 0.136, 30)).build()
     f = RULES["underfitting"].run(falling)
-    assert isinstance(f, Finding) and "still falling" in f.message
+    assert isinstance(f, Finding) and "still falling" in english(f.message)
     assert [e.statistic for e in f.evidence][1] == "fitted drop over the last quarter / end level"
     # the line falls 0.054/29 per step over steps 22-29; the end level is the last 3 points' median
     assert f.evidence[1].value == pytest.approx(0.054 * 7 / 29 / (0.19 - 0.054 * 28 / 29))
     # a stalled loss (the rule's own example) has no such note
     stalled = RULES["underfitting"].run(RULES["underfitting"].examples.fires[0]())
-    assert isinstance(stalled, Finding) and "still falling" not in stalled.message and len(stalled.evidence) == 1
+    assert isinstance(stalled, Finding) and "still falling" not in english(stalled.message)
+    assert len(stalled.evidence) == 1
     # neither logs train/acc: said so, at lower confidence than with an accuracy to back it
-    assert "Judged from the loss alone" in f.message and "Judged from the loss alone" in stalled.message
+    assert "Judged from the loss alone" in english(f.message)
+    assert "Judged from the loss alone" in english(stalled.message)
     with_acc = RULES["underfitting"].run(RULES["underfitting"].examples.fires[1]())  # logs train/acc
-    assert "Judged from the loss alone" not in with_acc.message and "train accuracy" in with_acc.message
+    assert "Judged from the loss alone" not in english(with_acc.message)
+    assert "train accuracy" in english(with_acc.message)
     run = RULES["underfitting"].examples.fires[0]()
     loss_only = RULES["underfitting"].with_thresholds(loss_only=1.0).run(run)
     assert stalled.confidence == pytest.approx(0.6 * loss_only.confidence, abs=1e-3)  # (rounded to 3 places)
@@ -171,7 +179,7 @@ def test_exploding_gradients_seen_only_by_the_first_of_few_points_still_fire():
     steps = np.arange(0, 250, 50)
     burst = SyntheticRun("sparse_burst").scalar("grad_norm/total", steps, [745.9, 18.0, 15.3, 7.8, 0.01])
     f = RULES["exploding_gradient"].run(burst.scalar("train/loss", steps, [9.0, 2.0, 1.5, 1.2, 1.0]).build())
-    assert isinstance(f, Finding) and f.onset_step == 0 and "a single point" in f.message
+    assert isinstance(f, Finding) and f.onset_step == 0 and "a single point" in english(f.message)
     calm = SyntheticRun("sparse_calm").scalar("grad_norm/total", steps, [5.0, 3.0, 2.5, 2.0, 1.8])
     assert RULES["exploding_gradient"].run(calm.scalar("train/loss", steps, [2.3, 1.0, 0.5, 0.3, 0.2]).build()) is None
 
@@ -205,7 +213,7 @@ def test_a_few_epoch_means_that_swing_are_an_oscillation_a_smooth_few_are_not(tm
     # the same six values as batch samples (a per-step tag, no val curve) are too few to tell
     samples = SyntheticRun("samples").scalar("train/loss", np.arange(6), swinging.scalar("train/loss").to_numpy())
     too_few = RULES["lr_oscillation"].run(samples.build())
-    assert isinstance(too_few, NotAssessed) and "(6 < 20)" in too_few.reason
+    assert isinstance(too_few, NotAssessed) and "(6 < 20)" in english(too_few.reason)
 
 
 def test_every_evidence_statistic_has_a_chinese_name():

@@ -131,3 +131,13 @@ def test_end_level_and_block_means_on_arrays_match_their_pandas_forms():
     part = s.fillna(0.5).iloc[len(s) % 10:]
     assert np.array_equal(blocks.to_numpy(), part.to_numpy().reshape(-1, 10).mean(axis=1))
     assert list(blocks.index) == list(part.index[9::10])
+
+
+def test_rising_share_and_the_theil_sen_fitted_rise():
+    s = series([1.0, 2.0, 3.0, 2.5])
+    assert sig.rising_share(s) == pytest.approx(5 / 6)  # one (earlier, later) pair of six falls
+    assert sig.rising_share(series([1.0])) == 0.0
+    # the median pairwise slope (0.075 per step) over the 30 steps spanned
+    assert sig.fitted_rise(s) == pytest.approx(2.25)
+    wild = series([1.0, 2.0, 30.0, 4.0, 5.0])  # one wild point does not move the median slope
+    assert sig.fitted_rise(wild) == pytest.approx(4.0)

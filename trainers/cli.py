@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from diagnostics.messages import Msg
+
 from .config import ConfigError, TrainConfig, apply_change, parse_set
 from .scenarios import DESCRIPTIONS, SCENARIOS, scenario_config
 
@@ -101,17 +103,20 @@ def _read_config(path: Path) -> str:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat on the open file decides.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
-        raise ConfigError(f"--config: cannot read {path} ({e.strerror or e})") from None
-    with os.fdopen(fd, "rb") as fh:
+        raise ConfigError(Msg("trainer.config_unreadable", path=str(path), why=str(e.strerror or e))) from None
+    try:  # a folder opens too, but os.fdopen refuses it: fstat first
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"--config: {path} is not a regular file")
-        data = fh.read(MAX_CONFIG_BYTES + 1)
+            raise ConfigError(Msg("trainer.config_not_regular", path=str(path)))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"--config: {path} is larger than {MAX_CONFIG_BYTES} bytes")
+        raise ConfigError(Msg("trainer.config_too_large", path=str(path), n=MAX_CONFIG_BYTES))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"--config: {path} is not UTF-8 text") from None
+        raise ConfigError(Msg("trainer.config_not_utf8", path=str(path))) from None
 
 
 def _check_out(out: str) -> None:
@@ -120,9 +125,9 @@ def _check_out(out: str) -> None:
     path = Path(out).absolute()
     existing = next((p for p in (path, *path.parents) if p.exists() or p.is_symlink()), None)
     if existing is None or existing.is_symlink() and not existing.exists():
-        raise ConfigError(f"--out: cannot make the folder {out} ({existing} is a broken link)")
+        raise ConfigError(Msg("trainer.out_broken_link", out=out, link=str(existing)))
     if not existing.is_dir():
-        what = "exists and is not a folder" if existing == path else f"lies under {existing}, which is not a folder"
-        raise ConfigError(f"--out: {out} {what}")
+        raise ConfigError(Msg("trainer.out_not_folder", out=out) if existing == path
+                          else Msg("trainer.out_under_file", out=out, existing=str(existing)))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out: cannot write into {existing}")
+        raise ConfigError(Msg("trainer.out_not_writable", existing=str(existing)))

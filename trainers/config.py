@@ -18,9 +18,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, get_args, get_type_hints
 
+from diagnostics.messages import Msg
+
 
 class ConfigError(ValueError):
-    """A bad config key or value; the message is one line naming the key."""
+    """A bad config key or value; the message is one line naming the key. Raised with a `Msg`
+    (`diagnostics.messages`): `str(e)` is the English, `messages.render(e, lang)` any wording."""
 
 
 # Upper bounds of the numeric settings (inclusive).
@@ -83,47 +86,48 @@ class TrainConfig:
             _check_type(f.name, getattr(self, f.name), _HINTS[f.name])
         for name, ok, problem in self._rules():
             if not ok:
-                raise ConfigError(f"{name}: {problem}, got {getattr(self, name)!r}")
+                raise ConfigError(Msg("config.rule", field=name, problem=problem, got=repr(getattr(self, name))))
 
-    def _rules(self) -> Iterable[tuple[str, bool, str]]:
-        yield "train_size", self.train_size >= 0, "must be >= 0 (0 = all)"
+    def _rules(self) -> Iterable[tuple[str, bool, Msg]]:
+        """(field, holds, what it must be): the problem is a message (`diagnostics.messages`)."""
+        yield "train_size", self.train_size >= 0, Msg("rule.compare_all", op=">=", n="0")
         yield self._at_most("train_size")
-        yield "label_noise", 0.0 <= self.label_noise <= 1.0, "must be in [0, 1]"
-        yield "model", self.model == "mlp" or self.dataset == "digits", "cnn needs dataset 'digits'"
-        yield "depth", self.depth >= 1, "must be >= 1"
+        yield "label_noise", 0.0 <= self.label_noise <= 1.0, Msg("rule.in_range", range="[0, 1]")
+        yield "model", self.model == "mlp" or self.dataset == "digits", Msg("rule.cnn_digits")
+        yield "depth", self.depth >= 1, Msg("rule.compare", op=">=", n="1")
         yield self._at_most("depth")
-        yield "width", self.width >= 1, "must be >= 1"
+        yield "width", self.width >= 1, Msg("rule.compare", op=">=", n="1")
         yield ("width", self.weights() <= MAX_WEIGHTS,
-               f"must be at most {self.max_width()} with depth {self.depth} ({MAX_WEIGHTS} weights at most)")
-        yield "dropout", 0.0 <= self.dropout < 1.0, "must be in [0, 1)"
-        yield "lr", self.lr > 0.0, "must be > 0"
+               Msg("rule.width", n=self.max_width(), d=self.depth, w=MAX_WEIGHTS))
+        yield "dropout", 0.0 <= self.dropout < 1.0, Msg("rule.in_range", range="[0, 1)")
+        yield "lr", self.lr > 0.0, Msg("rule.compare", op=">", n="0")
         yield self._at_most("lr")
-        yield "momentum", 0.0 <= self.momentum < 1.0, "must be in [0, 1)"
-        yield "weight_decay", self.weight_decay >= 0.0, "must be >= 0"
+        yield "momentum", 0.0 <= self.momentum < 1.0, Msg("rule.in_range", range="[0, 1)")
+        yield "weight_decay", self.weight_decay >= 0.0, Msg("rule.compare", op=">=", n="0")
         yield self._at_most("weight_decay")
-        yield "lr_step_size", self.lr_step_size >= 1, "must be >= 1"
+        yield "lr_step_size", self.lr_step_size >= 1, Msg("rule.compare", op=">=", n="1")
         yield self._at_most("lr_step_size")
-        yield "lr_gamma", 0.0 < self.lr_gamma <= 1.0, "must be in (0, 1]"
+        yield "lr_gamma", 0.0 < self.lr_gamma <= 1.0, Msg("rule.in_range", range="(0, 1]")
         yield ("lr_warmup_epochs", self.lr_warmup_epochs == 0 or 0 < self.lr_warmup_epochs < self.epochs,
-               "must be >= 0 and below epochs (0 = off)")
-        yield "grad_clip", self.grad_clip >= 0.0, "must be >= 0 (0 = off)"
+               Msg("rule.warmup"))
+        yield "grad_clip", self.grad_clip >= 0.0, Msg("rule.compare_off", op=">=", n="0")
         yield self._at_most("grad_clip")
-        yield "early_stopping_patience", self.early_stopping_patience >= 0, "must be >= 0"
+        yield "early_stopping_patience", self.early_stopping_patience >= 0, Msg("rule.compare", op=">=", n="0")
         yield self._at_most("early_stopping_patience")
-        yield "epochs", self.epochs >= 1, "must be >= 1"
+        yield "epochs", self.epochs >= 1, Msg("rule.compare", op=">=", n="1")
         yield self._at_most("epochs")
-        yield "batch_size", self.batch_size >= 1, "must be >= 1"
+        yield "batch_size", self.batch_size >= 1, Msg("rule.compare", op=">=", n="1")
         yield self._at_most("batch_size")
-        yield "seed", 0 <= self.seed < 2**32, "must be in [0, 2**32)"
-        yield "log_every", self.log_every >= 1, "must be >= 1"
+        yield "seed", 0 <= self.seed < 2**32, Msg("rule.in_range", range="[0, 2**32)")
+        yield "log_every", self.log_every >= 1, Msg("rule.compare", op=">=", n="1")
         yield self._at_most("log_every")
-        yield "hist_every", self.hist_every >= 0, "must be >= 0 (0 = off)"
+        yield "hist_every", self.hist_every >= 0, Msg("rule.compare_off", op=">=", n="0")
         yield self._at_most("hist_every")
-        yield "min_loss_points", self.min_loss_points >= 0, "must be >= 0 (0 = off)"
+        yield "min_loss_points", self.min_loss_points >= 0, Msg("rule.compare_off", op=">=", n="0")
         yield self._at_most("min_loss_points")
 
-    def _at_most(self, name: str) -> tuple[str, bool, str]:
-        return name, getattr(self, name) <= MAX[name], f"must be at most {_n(MAX[name])}"
+    def _at_most(self, name: str) -> tuple[str, bool, Msg]:
+        return name, getattr(self, name) <= MAX[name], Msg("rule.at_most", n=_n(MAX[name]))
 
     def weights(self) -> int:
         """Hidden weights the model would have (what MAX_WEIGHTS bounds)."""
@@ -139,10 +143,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
         if not isinstance(data, Mapping):
-            raise ConfigError(f"config: expected a JSON object, got {type(data).__name__}")
+            raise ConfigError(Msg("config.not_object", got=type(data).__name__))
         unknown = sorted(set(data) - set(_HINTS))
         if unknown:
-            raise ConfigError(f"{unknown[0]}: unknown config key")
+            raise ConfigError(Msg("config.unknown_key", field=unknown[0]))
         # ints are valid floats in JSON ("lr": 1); store them as floats so round-trips are exact
         clean = {k: float(v) if _HINTS[k] is float and _is_int(v) else v for k, v in data.items()}
         return cls(**clean)
@@ -155,11 +159,11 @@ class TrainConfig:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise ConfigError(f"config: invalid JSON ({e.msg} at line {e.lineno})") from None
+            raise ConfigError(Msg("config.invalid_json", why=e.msg, line=e.lineno)) from None
         except RecursionError:
-            raise ConfigError("config: invalid JSON (nested too deeply at line 1)") from None
+            raise ConfigError(Msg("config.invalid_json", why="nested too deeply", line=1)) from None
         except ValueError as e:  # e.g. an integer of more than 4,300 digits
-            raise ConfigError(f"config: invalid JSON ({' '.join(str(e).split())[:120]} at line 1)") from None
+            raise ConfigError(Msg("config.invalid_json", why=" ".join(str(e).split())[:120], line=1)) from None
         return cls.from_dict(data)
 
 
@@ -182,16 +186,16 @@ def _check_type(name: str, value: Any, hint: Any) -> None:
     if get_args(hint):  # Literal[...] of strings
         if value not in get_args(hint):
             choices = ", ".join(get_args(hint))
-            raise ConfigError(f"{name}: must be one of {choices}, got {value!r}")
+            raise ConfigError(Msg("config.one_of", field=name, choices=choices, got=repr(value)))
     elif hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{name}: expected true/false, got {value!r}")
+            raise ConfigError(Msg("config.expected_bool", field=name, got=repr(value)))
     elif hint is int:
         if not _is_int(value):
-            raise ConfigError(f"{name}: expected an integer, got {value!r}")
+            raise ConfigError(Msg("config.expected_int", field=name, got=repr(value)))
     elif hint is float:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+            raise ConfigError(Msg("config.expected_finite", field=name, got=repr(value)))
 
 
 def _coerce(name: str, value: str) -> Any:
@@ -211,8 +215,8 @@ def _coerce(name: str, value: str) -> Any:
         if hint is float:
             return float(text)
     except ValueError:
-        kind = {bool: "true/false", int: "an integer", float: "a number"}[hint]
-        raise ConfigError(f"{name}: expected {kind}, got {value!r}") from None
+        key = {bool: "config.expected_bool", int: "config.expected_int", float: "config.expected_number"}[hint]
+        raise ConfigError(Msg(key, field=name, got=repr(value))) from None
     return text
 
 
@@ -226,7 +230,7 @@ def apply_change(config: TrainConfig, change: Mapping[str, Any]) -> TrainConfig:
     updates: dict[str, Any] = {}
     for name, value in change.items():
         if name not in _HINTS:
-            raise ConfigError(f"{name}: unknown config key")
+            raise ConfigError(Msg("config.unknown_key", field=name))
         hint, old = _HINTS[name], getattr(config, name)
         numeric = hint in (int, float)
         mul = _MUL.match(value) if isinstance(value, str) and numeric else None
@@ -234,12 +238,12 @@ def apply_change(config: TrainConfig, change: Mapping[str, Any]) -> TrainConfig:
         if mul:
             new: Any = old * float(mul.group(1))
             if not math.isfinite(new):
-                raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+                raise ConfigError(Msg("config.expected_finite", field=name, got=repr(value)))
             new = round(new) if hint is int else new
         elif add:
             delta = float(add.group(2)) * (1 if add.group(1) == "+" else -1)
             if hint is int and not delta.is_integer():
-                raise ConfigError(f"{name}: an integer field needs a whole step, got {value!r}")
+                raise ConfigError(Msg("config.whole_step", field=name, got=repr(value)))
             new = old + (int(delta) if hint is int else delta)
         elif isinstance(value, str):
             new = _coerce(name, value)
@@ -256,7 +260,7 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ConfigError(f"{item}: expected key=value")
+            raise ConfigError(Msg("config.expected_key_value", item=item))
         try:
             change[key] = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON (or an absurd integer): taken as text

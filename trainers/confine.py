@@ -19,30 +19,33 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from diagnostics.messages import Msg
+
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_SAMPLES = REPO / "sample_runs"  # read-only example runs: allowed parents of re-runs
 READ_LIMIT = 4 * 1024 * 1024  # bytes: more than any job, status or lineage file we write
 
 
 class OutsideRoot(ValueError):
-    """A path named by data lies outside every allowed root (the message is one line)."""
+    """A path named by data lies outside every allowed root (its one argument: a `Msg`, one line)."""
 
 
 def confined(path: str | os.PathLike[str], roots: Iterable[str | os.PathLike[str]]) -> Path:
     """`path` resolved (symlinks and `..` followed); OutsideRoot unless inside one of `roots`."""
     text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
     if not isinstance(text, str) or "\0" in text or not text or len(text) > 4096:
-        raise OutsideRoot("not a usable path")
+        raise OutsideRoot(Msg("confine.unusable"))
     if not Path(text).is_absolute():
-        raise OutsideRoot(f"{text!r} is not an absolute path")
+        raise OutsideRoot(Msg("confine.not_absolute", path=repr(text)))
     try:
         resolved = Path(text).resolve()
         allowed = [Path(r).resolve() for r in roots]
     except (OSError, RuntimeError, ValueError) as e:  # a symlink loop, a name too long
-        raise OutsideRoot(f"cannot resolve {text!r} ({type(e).__name__})") from None
+        raise OutsideRoot(Msg("confine.unresolvable", path=repr(text), why=type(e).__name__)) from None
     if any(resolved == r or resolved.is_relative_to(r) for r in allowed):
         return resolved
-    raise OutsideRoot(f"{text!r} is outside {allowed[0] if allowed else 'every allowed folder'}")
+    raise OutsideRoot(Msg("confine.outside", path=repr(text), root=str(allowed[0])) if allowed
+                      else Msg("confine.outside_all", path=repr(text)))
 
 
 def is_inside(path: str | os.PathLike[str], roots: Iterable[str | os.PathLike[str]]) -> bool:
@@ -138,11 +141,11 @@ def check_run_folder(run_dir: str, root: str) -> None:
     if not folder.exists():
         return
     if os.path.islink(run_dir) or not folder.is_dir():
-        raise OutsideRoot(f"{run_dir} is not a folder")
+        raise OutsideRoot(Msg("confine.not_folder", path=str(run_dir)))
     for n, (here, dirs, files) in enumerate(os.walk(folder)):
         for name in dirs + files:
             if os.path.islink(os.path.join(here, name)):
                 rel = os.path.relpath(os.path.join(here, name), folder)
-                raise OutsideRoot(f"the run folder holds a symbolic link ({rel})")
+                raise OutsideRoot(Msg("confine.symlink", rel=rel))
         if n > SCAN_LIMIT:
-            raise OutsideRoot("the run folder holds too many folders to check")
+            raise OutsideRoot(Msg("confine.too_many"))

@@ -88,6 +88,8 @@ class Instruments:
 
     def after_backward(self, step: int) -> None:
         """Gradient norms and dead-unit fractions on logging steps; histograms on theirs."""
+        if self._idle(step):
+            return
         self._flush()  # a previous step's values whose after_step never came
         if self.due(step):
             with_grad = [p for p in self.params if p.grad is not None]
@@ -121,6 +123,8 @@ class Instruments:
         """Weight norms and update ratios |w_new - w_old| / |w_old| on logging steps.
         `scalars`: the loop's own values for this step (e.g. train/loss), written in the
         same event as the instruments' (one event per logging step instead of two)."""
+        if not scalars and step % self.every:  # most steps: nothing measured, nothing to write
+            return
         found = dict(scalars or {})
         if not self.due(step):
             self._emit(step, found)
@@ -182,6 +186,15 @@ class Instruments:
         return hook
 
     # ---- internals ----------------------------------------------------------------------
+    def _idle(self, step: int) -> bool:
+        """Most steps: nothing to measure at `step` or arm for the next one, and nothing kept
+        (no forward hooks, no pending values). One test, in place of the half-dozen calls of
+        the full path: a few µs less on every step."""
+        if self._handles or self._pending is not None or not (step % self.every and (step + 1) % self.every):
+            return False
+        hist = self.hist_every if self.writer is not None else 0
+        return not hist or bool(step % hist and (step + 1) % hist)
+
     def _hist_due(self, step: int) -> bool:  # histograms only go to a writer
         return self.writer is not None and self.hist_every > 0 and step % self.hist_every == 0
 
@@ -268,14 +281,13 @@ def speed_up_event_writing() -> bool:
     tensorboard for the whole process; returns False (and changes nothing) when
     google-crc32c is not installed."""
     try:
-        import google_crc32c
+        from diagnostics.crc import masked_crc  # the reader's own masking; needs google_crc32c
     except ImportError:
         return False
     from tensorboard.summary.writer import record_writer
 
-    def masked_crc32c(data: bytes) -> int:  # TFRecord's masking of a CRC-32C
-        crc = google_crc32c.value(bytes(data))
-        return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    def masked_crc32c(data: bytes) -> int:  # TFRecord's masked CRC-32C, as the reader checks it
+        return masked_crc(bytes(data))
 
     record_writer.masked_crc32c = masked_crc32c
     return True

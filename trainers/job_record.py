@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diagnostics.messages import Msg, from_json, to_json
+from diagnostics.messages_en import EN
 from trainers.confine import BUNDLED_SAMPLES, OutsideRoot, confined, read_bytes, read_json
 from trainers.run_state import (  # noqa: F401 - the queue's names for them
     CANCELLED,
@@ -86,7 +88,7 @@ class Job:
     pid: int | None = None  # the job's process (trainers.job_runner), leader of its group
     proc_start: int | None = None  # /proc start time: tells our process from a reused pid
     returncode: int | None = None
-    error: str = ""
+    error: str = ""  # why it failed: English, a `Msg` when it has a key (worded in the UI's language)
     repair: RepairTask | None = None
     root: str = field(default="", compare=False, repr=False)  # the runs root; not stored
 
@@ -141,8 +143,13 @@ class Job:
         return "\n".join((data or b"").decode("utf-8", "replace").splitlines()[-lines:])
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry: its fields, and an error's key and parameters beside its English."""
         d = asdict(self)
         del d["root"]
+        d["error"] = str(self.error)
+        said = to_json(self.error)
+        if said is not None:
+            d["error_key"], d["error_params"] = said["key"], said["params"]
         return d
 
 
@@ -222,7 +229,21 @@ def job_from_entry(data: Any, name: str, root: Path) -> Job:
                finished=f.time("finished"), pid=f.integer("pid", 1, PID_MAX),
                proc_start=f.integer("proc_start", 0, 1 << 62),
                returncode=f.integer("returncode", -255, 255),
-               error=f.text("error", default=""), repair=repair, root=str(root))
+               error=_error(f), repair=repair, root=str(root))
+
+
+def _error(f: _Checked) -> str:
+    """The entry's error: the message its "error_key" and "error_params" say when they are one
+    of ours (a key of `messages_en.EN`, plain parameters, at most TEXT_MAX characters); else its
+    "error" text as it is."""
+    text = f.text("error", default="")
+    if "error_key" not in f.data:
+        return text
+    try:
+        said = from_json({"key": f.data["error_key"], "params": f.data.get("error_params")}, keys=EN)
+    except ValueError:
+        return text
+    return said if isinstance(said, Msg) and len(said) <= TEXT_MAX else text
 
 
 def _legacy_fields(f: _Checked, kind: str) -> None:

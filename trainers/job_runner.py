@@ -23,6 +23,7 @@ import sys
 import traceback
 from dataclasses import replace
 
+from diagnostics.messages import Msg, as_msg
 from trainers.job_process import JOB_ENV, proc_start
 from trainers.job_record import RUNNING, error_line, job_from_entry
 from trainers.jobs import JobQueue
@@ -35,6 +36,15 @@ def _exit_code(code: object) -> int:
         return code
     print(code, file=sys.stderr)  # sys.exit("message") prints it and exits 1
     return 1
+
+
+def _error(exc: BaseException) -> str:
+    """The exception as one line of at most 300 characters: "<type>: <what it says>", a `Msg`
+    (worded in the UI's language) when it was raised with one and fits."""
+    line = (f"{type(exc).__name__}: {exc}".strip().splitlines() or [""])[0][:300]
+    msg = as_msg(exc)
+    said = Msg("job.exception", type=type(exc).__name__, error=msg) if msg is not None else None
+    return said if said is not None and said == line else line
 
 
 def main(argv: list[str]) -> int:
@@ -58,7 +68,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: BLE001 - its crash goes to its log; the queue goes on
         traceback.print_exc()
         code = 1
-        error = (f"{type(exc).__name__}: {exc}".strip().splitlines() or [""])[0][:300]
+        error = _error(exc)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

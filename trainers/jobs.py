@@ -28,6 +28,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from diagnostics.messages import Msg, as_msg
 from trainers import job_process
 from trainers.confine import OutsideRoot, atomic_write, check_run_folder, open_file
 from trainers.job_record import (  # noqa: F401 - the queue's public names live here too
@@ -140,8 +141,9 @@ class JobQueue:
         return out + ([("poll", self.trouble)] if self.trouble else [])
 
     def job_for_run(self, run_dir: str | os.PathLike[str]) -> Job | None:
-        target = str(Path(run_dir).resolve())
-        return next((j for j in reversed(self.jobs()) if j.run_dir == target), None)
+        """The run's newest job, looked up in the queue's index (`run_status.INDEX`: the job
+        files are read once per change, not once per run asked about)."""
+        return latest_jobs(self.root).get(str(Path(run_dir).resolve()))
 
     # ---- the pump ----------------------------------------------------------------------
     def poll(self) -> list[Job]:
@@ -241,7 +243,8 @@ class JobQueue:
             finally:
                 os.close(log)  # only the child holds the log now
         except (OSError, OutsideRoot) as e:
-            job = replace(job, state=FAILED, finished=time.time(), error=f"could not start: {e}")
+            job = replace(job, state=FAILED, finished=time.time(),
+                          error=Msg("job.could_not_start", why=as_msg(e) or str(e)))
             self.registry.save(job)
             return job
         finally:
@@ -271,14 +274,13 @@ class JobQueue:
         if state == FAILED:
             code = job.returncode
             if code is None:  # nobody saw it end: the launching session is gone too
-                why = "killed, crashed or machine restarted"
+                why = Msg("job.lost")
             elif code < 0:
-                why = f"killed by {job_process.signal_name(-code)}"
+                why = Msg("job.signal", signal=job_process.signal_name(-code))
             else:
-                why = f"exit code {code}"
-            error = f"process ended before the run finished ({why})"
+                why = Msg("job.exit_code", code=code)
             detail = reported or error_line(job.log_tail(40))
-            error += f": {detail}" if detail else ""
+            error = Msg("job.ended_detail", why=why, detail=detail) if detail else Msg("job.ended", why=why)
         job = replace(job, state=state, finished=time.time(), error=error)
         self.registry.save(job)
         return job

@@ -21,11 +21,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from diagnostics import run_dirs
 from trainers.confine import OutsideRoot, confined, read_json
-from trainers.jobs import latest_jobs, run_state
+from trainers.jobs import run_state
 
 LINEAGE_FILE = "lineage.json"
-_RUN_MARKERS = ("config.json", LINEAGE_FILE, "status.json")
 Roots = Iterable[str | os.PathLike[str]] | None
 
 
@@ -99,13 +99,10 @@ def ancestors(run: str | os.PathLike[str], within: Roots = None) -> list[Path]:
 
 
 def find_runs(root: str | os.PathLike[str]) -> list[Path]:
-    """Run folders under root (our trainer's or re-runs), skipping hidden folders like .jobs."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "checkpoints")
-        if any(m in filenames for m in _RUN_MARKERS):
-            found.append(Path(dirpath).resolve())
-    return found
+    """Run folders under root, resolved, depth first in name order: ours (config.json,
+    status.json or lineage.json, with or without events yet) and any other folder of event
+    files (`run_dirs`: the definition the reader and the app's list of runs use too)."""
+    return [f.path.resolve() for f in run_dirs.run_folders(root)]
 
 
 def lineage_tree(root: str | os.PathLike[str], within: Roots = None) -> list[dict[str, Any]]:
@@ -119,12 +116,6 @@ def lineage_tree(root: str | os.PathLike[str], within: Roots = None) -> list[dic
     root = Path(root).resolve()
     within = None if within is None else list(within)
     nodes: dict[Path, dict[str, Any]] = {}
-    queues: dict[Path, dict[str, Any]] = {}  # folder -> its queue's jobs: read once, not per run
-
-    def state(path: Path) -> str | None:
-        if path.parent not in queues:
-            queues[path.parent] = latest_jobs(path.parent)
-        return run_state(path, queues[path.parent])
 
     def node(path: Path, record: dict[str, Any] | None = None) -> dict[str, Any]:
         if path not in nodes:
@@ -134,7 +125,7 @@ def lineage_tree(root: str | os.PathLike[str], within: Roots = None) -> list[dic
                            if inside else str(path), "change": record.get("change"),
                            "resolved_change": record.get("resolved_change"),
                            "remedy_id": record.get("remedy_id"), "seed": record.get("seed"),
-                           "created": record.get("created", 0.0), "state": state(path),
+                           "created": record.get("created", 0.0), "state": run_state(path),
                            "external": not inside, "missing": not path.is_dir(), "problem": "",
                            "children": []}
         return nodes[path]

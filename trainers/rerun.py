@@ -23,35 +23,36 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from diagnostics.messages import Msg, as_msg
 from trainers.config import ConfigError, TrainConfig, apply_change, parse_set
 from trainers.jobs import CANCELLED, FAILED, USABLE, Job, JobQueue, reserve_run_dir, run_state, train_into
 from trainers.lineage import write_lineage
 
 
 class RerunError(ValueError):
-    """Why a re-run cannot be made; the message is one line for the user."""
+    """Why a re-run cannot be made; the message is one line for the user (a `Msg`: `str(e)` is
+    the English, `diagnostics.messages.render(e, lang)` any wording)."""
 
 
 def can_rerun(run_dir: str | os.PathLike[str]) -> tuple[bool, str]:
     """(True, "") for a run our trainer made; else (False, one-line reason). The reason is
-    English, as the CLI prints it; the Chinese UI words it through `ui.backend_zh`."""
+    English, as the CLI prints it, and a message with a key: the Chinese UI words it through
+    `diagnostics.messages.render`."""
     try:
         parent_config(run_dir)
     except RerunError as e:
-        return False, str(e)
+        return False, as_msg(e) or str(e)
     return True, ""
 
 
 def parent_config(run_dir: str | os.PathLike[str]) -> TrainConfig:
     path = Path(run_dir) / "config.json"
     if not path.is_file():
-        raise RerunError(f"cannot re-run {run_dir}: no config.json from Run Doctor's trainer "
-                         "(remedies stay advice)")
+        raise RerunError(Msg("rerun.no_config", dir=str(run_dir)))
     try:
         return TrainConfig.from_json(path.read_text(encoding="utf-8"))
     except ConfigError as e:
-        raise RerunError(f"cannot re-run {run_dir}: its config.json is not a Run Doctor config "
-                         f"({e})") from None
+        raise RerunError(Msg("rerun.not_our_config", dir=str(run_dir), why=as_msg(e) or str(e))) from None
 
 
 @dataclass(frozen=True)
@@ -163,15 +164,14 @@ def _one_change(change: dict[str, Any], remedy_id: str | None) -> tuple[dict[str
         try:
             remedy = find_remedy(remedy_id)
         except KeyError:
-            raise ConfigError(f"--remedy: unknown remedy {remedy_id!r}") from None
+            raise ConfigError(Msg("rerun.unknown_remedy", id=repr(remedy_id))) from None
         if remedy.change is None:
-            raise ConfigError(f"--remedy: {remedy_id} is advice only (no change our trainer "
-                              "can apply)")
+            raise ConfigError(Msg("rerun.advice_only", id=remedy_id))
         if not change:
             return dict(remedy.change), remedy_id
         if set(change) != set(remedy.change):
-            raise ConfigError(f"--change: keys {sorted(change)} do not match remedy "
-                              f"{remedy_id} ({sorted(remedy.change)})")
+            raise ConfigError(Msg("rerun.keys_mismatch", keys=str(sorted(change)), id=remedy_id,
+                                  own=str(sorted(remedy.change))))
         return change, remedy_id
     if len(change) <= 1:
         return change, None
@@ -179,8 +179,7 @@ def _one_change(change: dict[str, Any], remedy_id: str | None) -> tuple[dict[str
         for remedy in remedies_for(rule):
             if remedy.change is not None and set(remedy.change) == set(change):
                 return change, remedy.id
-    raise ConfigError(f"--change: one change per re-run, got {', '.join(sorted(change))} "
-                      "(two keys only where a remedy couples them)")
+    raise ConfigError(Msg("rerun.one_change", keys=", ".join(sorted(change))))
 
 
 def _short(value: Any) -> str:
@@ -225,11 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         change = parse_set(args.change)
         if not change and not args.remedy and args.seed is None:
-            raise ConfigError("--change: give a change (KEY=VALUE), a --remedy or a --seed")
+            raise ConfigError(Msg("rerun.nothing"))
         plan = plan_rerun(args.parent, change, remedy_id=args.remedy, seed=args.seed,
                           out=args.out)
         if plan.is_noop:
-            raise ConfigError("--change: leaves the parent's config as it is")
+            raise ConfigError(Msg("rerun.noop"))
     except (RerunError, ConfigError) as e:
         print(f"error: {e}" if isinstance(e, ConfigError) else str(e), file=sys.stderr)
         return 2

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnostics.messages import Msg
+
 from .config import ConfigError, TrainConfig
 
 # Short runs: log every 10 steps and histograms every 50 (the defaults suit long runs).
@@ -99,5 +101,5 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
 def scenario_config(name: str, seed: int = 0) -> TrainConfig:
     """The full config of a scenario for one seed (defaults + the scenario's overrides)."""
     if name not in SCENARIOS:
-        raise ConfigError(f"scenario: unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+        raise ConfigError(Msg("trainer.unknown_scenario", name=repr(name), known=", ".join(SCENARIOS)))
     return TrainConfig(**SCENARIOS[name], seed=seed)

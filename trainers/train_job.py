@@ -30,12 +30,13 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m trainers.train_job CONFIG.json RUN_DIR", file=sys.stderr)
         return 2
+    from diagnostics.messages import Msg
     from trainers.config import TrainConfig
     from trainers.confine import read_bytes
 
     data = read_bytes(argv[0])  # no symlink followed: the folder is shared storage
     if data is None:
-        raise FileNotFoundError(f"cannot read {argv[0]} (missing, a symbolic link or not a file)")
+        raise FileNotFoundError(Msg("job.config_unreadable", path=argv[0]))
     config = TrainConfig.from_json(data.decode("utf-8"))
     from trainers.executor import TrainSpec, get_executor
 

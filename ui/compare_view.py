@@ -14,10 +14,11 @@ from pathlib import Path
 import streamlit as st
 
 from diagnostics.engine import diagnose
+from diagnostics.messages import render
 from diagnostics.remedies import find_remedy
 from trainers.family import Family
 from trainers.rerun_verdict import judge_rerun
-from ui import components, rerun, sources, verdict_view
+from ui import components, findings_view, rerun, sources, verdict_view
 from ui.compare_curves import LOSS_TAGS, curves
 from ui.i18n import t
 from ui.lineage_view import change_text, lineage  # noqa: F401 - pages use them from here
@@ -70,7 +71,7 @@ def show(flat: Family, path: str, lang: str) -> None:
     elif state not in rerun.USABLE:
         job = _job(path)
         st.error(t("child_failed", lang, state=components.state_label(state, lang),
-                   msg=(job.error if job else "") or "—"), icon="🚫")
+                   msg=(render(job.error, lang) if job else "") or "—"), icon="🚫")
         if job is not None and job.log_tail():
             st.code(job.log_tail(), language="text")
     else:
@@ -110,7 +111,7 @@ def live_run(path: str, parents: Sequence[str], lang: str, key: str) -> None:
     base = [r for p in parents if (r := rerun.load_run(p)) is not None]
     curves(base, [run], lang, key, controls=False)
     st.markdown(f"**{t('live_findings', lang)}**")
-    components.findings_brief(diagnose(run, lang=lang), lang)
+    findings_view.findings_brief(diagnose(run), lang)
 
 
 # ---- the verdict -------------------------------------------------------------------------------
@@ -143,17 +144,17 @@ def verdict(flat: Family, path: str, lang: str) -> None:
     curves(rv.parents, rv.children, lang, f"cmp:{name}",
            tags=("val/acc", *LOSS_TAGS) if cmp.metric.endswith("acc") else LOSS_TAGS)
     verdict_view.config_diff(cmp, lang, name)
-    reports = {side: verdict_view.findings_of(runs, lang)
+    reports = {side: verdict_view.findings_of(runs)
                for side, runs in (("parent", rv.parents), ("child", rv.children))}
     before, after = st.columns(2)
     with before:
         st.markdown(f"**{t('findings_before', lang)}**")
-        components.findings_brief(reports["parent"], lang,
-                                  {r: t("mark_cleared", lang) for r in cmp.cleared_findings})
+        findings_view.findings_brief(reports["parent"], lang,
+                                     {r: t("mark_cleared", lang) for r in cmp.cleared_findings})
     with after:
         st.markdown(f"**{t('findings_after', lang)}**")
-        components.findings_brief(reports["child"], lang,
-                                  {r: t("mark_new", lang) for r in cmp.new_findings})
+        findings_view.findings_brief(reports["child"], lang,
+                                     {r: t("mark_new", lang) for r in cmp.new_findings})
 
 
 @st.fragment(run_every=2)

@@ -1,16 +1,13 @@
-"""The one place where a diagnosis meets Streamlit: health summary, charts, findings, export.
+"""A run and its diagnosis at a glance: the run's header and settings, the health summary, the
+overview of several runs, run states, and the export buttons (the findings themselves:
+`ui.findings_view`). Texts are worded here, from the report's message keys, in `lang`.
 
 Every widget's key is derived from `run_key` (a stable id of the loaded run), so widgets of
 different runs never collide and survive reruns and language switches.
-
-Remedies of a run our trainer made get an "apply and re-run" button, its fix-first finding a
-"fix this for me" (auto-repair, drawn by `ui.repair_panel`); what they start lives on disk
-(ui/rerun.py), not here.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from diagnostics import render
-from diagnostics.messages_zh import translate
-from diagnostics.model import Finding, Remedy, Report, Severity
-from diagnostics.remedies import display_title
+from diagnostics.messages import render as words
+from diagnostics.model import Report, Severity
+from diagnostics.remedies import display_title, remedies_of
 from diagnostics.rundata import RunData
-from diagnostics.statistic_names import statistic_name
-from trainers.config import ConfigError
-from trainers.family import RunNode
 from trainers.jobs import read_json, run_state
-from trainers.rerun import RerunError
-from ui import (
-    backend_zh,
-    chart_controls,
-    curves_panel,
-    export,
-    names,
-    overlay_chart,
-    report_html,
-    rerun,
-    shell,
-    sources,
-)
+from ui import chart_controls, curves_panel, export, overlay_chart, report_html, sources
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -56,7 +38,7 @@ def overview(labels: list[str], runs: list[RunData], reports: list[Report], lang
         first = report.fix_first
         rows.append({
             t("col_run", lang): label,
-            t("col_fix_first", lang): (f"{SEVERITY_ICON[first.severity]} {first.title}" if first
+            t("col_fix_first", lang): (f"{SEVERITY_ICON[first.severity]} {words(first.title, lang)}" if first
                                        else f"✅ {t('overview_clear', lang)}" if report.passed
                                        else f"❔ {t('overview_unknown', lang)}"),
             t("col_findings", lang): len(report.findings),
@@ -116,7 +98,7 @@ def run_header(run: RunData, lang: str) -> None:
                  if isinstance(progress.get("epoch"), int) and progress.get("epochs") else "…")
         st.info(t("run_training", lang, where=where), icon="⏳")
     for p in run.problems:
-        st.warning(t("file_problem", lang, file=p.file, msg=translate(p.message, lang)), icon="⚠️")
+        st.warning(t("file_problem", lang, file=p.file, msg=words(p.message, lang)), icon="⚠️")
 
 
 def health_summary(report: Report, lang: str) -> None:
@@ -126,9 +108,10 @@ def health_summary(report: Report, lang: str) -> None:
     first = report.fix_first
     if first is not None:
         alert = st.error if first.severity == Severity.CRITICAL else st.warning
-        text = t("fix_first", lang, title=first.title)
-        if first.remedies:  # the documents' first remedy: what to try before anything else
-            text += "  \n" + t("try_first", lang, action=first.remedies[0].action, n=len(first.remedies))
+        text = t("fix_first", lang, title=words(first.title, lang))
+        remedies = remedies_of(first, lang)
+        if remedies:  # the documents' first remedy: what to try before anything else
+            text += "  \n" + t("try_first", lang, action=remedies[0].action, n=len(remedies))
         alert(text, icon=SEVERITY_ICON[first.severity])
     elif report.passed:
         st.success(t("all_clear", lang), icon="✅")
@@ -137,7 +120,7 @@ def health_summary(report: Report, lang: str) -> None:
     found, fine, unknown = st.columns(3)
     with found:
         st.markdown(f"**{t('found', lang)}**")
-        st.markdown("\n".join(f"- {SEVERITY_ICON[f.severity]} {f.title}" for f in report.findings)
+        st.markdown("\n".join(f"- {SEVERITY_ICON[f.severity]} {words(f.title, lang)}" for f in report.findings)
                     or t("none", lang))
     with fine:
         st.markdown(f"**{t('fine', lang)}**")
@@ -146,96 +129,10 @@ def health_summary(report: Report, lang: str) -> None:
         st.markdown(f"**{t('not_assessed', lang)}**")
         lines = []
         for na in report.not_assessed:
-            lines.append(f"- ❔ **{display_title(na.rule_id, lang, short=True)}**: {na.reason}")
+            lines.append(f"- ❔ **{display_title(na.rule_id, lang, short=True)}**: {words(na.reason, lang)}")
             if na.to_log:
-                lines.append(f"  - {t('to_log', lang, what=na.to_log)}")
+                lines.append(f"  - {t('to_log', lang, what=words(na.to_log, lang))}")
         st.markdown("\n".join(lines) or t("none", lang))
-
-
-def findings(report: Report, lang: str, target: rerun.Target | None = None) -> None:
-    """`target`: the run as a parent of re-runs; None where re-running is not offered."""
-    st.subheader(t("findings", lang))
-    if not report.findings:
-        st.markdown(t("no_findings", lang))
-    if target is not None and not target.ok and any(f.remedies for f in report.findings):
-        # Say once why the buttons are missing, not under every remedy.
-        st.info(t("cannot_rerun", lang, reason=target.reason or t("upload_no_rerun", lang)),
-                icon="📝")
-    made = rerun.made_for(target.path) if target is not None and target.ok else {}
-    for number, f in enumerate(report.findings, start=1):
-        _finding(number, f, lang, target if target is not None and target.ok else None, made)
-
-
-def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = None,
-             made: Mapping[str, list[RunNode]] | None = None) -> None:
-    with st.container(border=True):
-        st.markdown(f"#### {number}. {SEVERITY_ICON[f.severity]} {f.title}")
-        facts = [t(SEVERITY_LABEL[f.severity], lang), t("confidence", lang, c=f.confidence)]
-        if f.onset_step is not None:
-            facts.append(t("onset_at", lang, step=f.onset_step))
-        st.caption(" · ".join(facts))
-        st.markdown(f.message)
-        if f.evidence:
-            st.markdown(f"**{t('evidence', lang)}**")
-            st.table(pd.DataFrame([
-                {
-                    t("ev_tag", lang): e.tag,
-                    t("ev_steps", lang): f"{e.steps[0]}–{e.steps[1]}",
-                    t("ev_statistic", lang): statistic_name(e.statistic, lang),
-                    t("ev_value", lang): f"{e.value:.4g}",
-                    t("ev_threshold", lang): f"{e.threshold:.4g}",
-                }
-                for e in f.evidence
-            ]))
-        if not f.remedies:
-            return
-        if number == 1 and target is not None and any(r.change for r in f.remedies):
-            from ui import repair_panel  # it draws with this module's pieces
-
-            repair_panel.repair(f, target, lang)
-        # Open for the finding to fix first only: the rest would make the page very long.
-        with st.expander(f"{t('remedies', lang)} ({len(f.remedies)})", expanded=number == 1, icon="💊"):
-            # Remedies keep the documents' order: numbered as given, never re-sorted.
-            for i, r in enumerate(f.remedies, start=1):
-                remedy(i, r, lang, target, (made or {}).get(r.id, []))
-
-
-def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None,
-           made: list[RunNode] | None = None) -> None:
-    """One remedy or tip: action, why, its citation, and how to apply it (with `target`, a
-    run our trainer can re-run: one click, and `made` are the re-runs it already has)."""
-    if not r.applies:  # kept, last, for the record: the documents list it, this run cannot use it
-        st.markdown(f"{number}. ~~{r.action}~~ — *{r.not_applicable}*. {r.why}")
-    else:
-        st.markdown(f"{number}. **{r.action}** — {r.why}")
-    st.caption(t("source_cite", lang, src=r.source))
-    if r.snippet:
-        st.code(r.snippet, language="python")
-    if r.change:
-        st.caption(t("trainer_change", lang, change=json.dumps(dict(r.change), ensure_ascii=False)))
-        if target is not None:
-            _rerun_button(r, target, lang, made or [])
-
-
-def _rerun_button(r: Remedy, target: rerun.Target, lang: str, made: list[RunNode]) -> None:
-    why = rerun.blocked(target.path, r.change or {})
-    if st.button(t("apply_rerun", lang), key=f"rerun:{target.key}:{r.id}", icon="🔁",
-                 disabled=why is not None, help=t("apply_rerun_help", lang, root=sources.runs_root())):
-        try:
-            job = rerun.submit_remedy(target, r)
-        except (OSError, RerunError, ConfigError) as e:  # e.g. a read-only runs folder
-            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
-            return
-        # Straight to the child: it trains live there, and its verdict appears when done.
-        st.switch_page(shell.PAGE_COMPARE, query_params={"run": Path(job.run_dir).name})
-    if why == rerun.NOOP:
-        st.caption(t("rerun_noop", lang))
-    elif why:
-        st.caption(t("rerun_bad_change", lang, msg=backend_zh.translate(why, lang)))
-    for node in made:
-        st.page_link(shell.PAGE_COMPARE, query_params={"run": node.name}, icon="⚖️",
-                     label=t("already_rerun", lang, name=names.tail(node.name), state=state_text(
-                         rerun.state(node), lang)), help=node.name)
 
 
 def state_label(state: str | None, lang: str) -> str:
@@ -257,20 +154,12 @@ _STATE_KEYS = {f"state_{s}" for s in ("queued", "running", "done", "early_stoppe
                                       "failed", "cancelled", "stopped", "starting")}
 
 
-def findings_brief(report: Report, lang: str, marks: Mapping[str, str] | None = None) -> None:
-    """A report's findings as one line each (a run still training, before vs after)."""
-    lines = [f"- {SEVERITY_ICON[f.severity]} {f.title}"
-             + (f" · *{marks[f.rule_id]}*" if marks and f.rule_id in marks else "")
-             for f in report.findings]
-    st.markdown("\n".join(lines) or t("no_findings", lang))
-
-
 def export_buttons(run: RunData, report: Report, lang: str, run_key: str) -> None:
     st.subheader(t("export", lang))
     stem = export.file_stem(report.run)
     left, middle, right = st.columns(3)
     with left:
-        st.download_button(t("download_json", lang), export.to_json(report, run), file_name=f"{stem}.json",
+        st.download_button(t("download_json", lang), export.to_json(report, run, lang), file_name=f"{stem}.json",
                            mime="application/json", key=f"dl_json:{run_key}", on_click="ignore", icon="📥")
     with middle:
         st.download_button(t("download_md", lang), export.to_markdown(report, lang), file_name=f"{stem}.md",

@@ -23,10 +23,17 @@ MAX_MARKS = 200  # clipped points marked at the edge, per curve
 
 @dataclass(frozen=True)
 class Curve:
+    """`steps`: the steps as logged (what labels name); `x`: where they are drawn when the
+    caller converted them itself (an overlay of runs, each by its own epoch map), else the
+    axis converts `steps`."""
     name: str
     steps: np.ndarray
     values: np.ndarray
     color: str
+    x: np.ndarray | None = None
+
+    def xs(self, axis: XAxis) -> np.ndarray:
+        return np.asarray(self.x, dtype=np.float64) if self.x is not None else axis.convert(self.steps)
 
 
 def add_curves(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, smoothing: float, lang: str,
@@ -35,7 +42,7 @@ def add_curves(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, smoothing: 
     keep_steps = list(keep_steps)
     x_title = t(axis.title, lang)
     for c in curves:
-        x = axis.convert(c.steps)
+        x = c.xs(axis)
         raw = cm.drawable(c.values)
         keep = cm.nearest_positions(c.steps, keep_steps)
         line = dict(color=c.color, width=2)
@@ -64,13 +71,45 @@ def y_layout(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, *, log: str =
     x_title = t(axis.title, lang)
     for c in curves:
         _mark_clipped(fig, c, axis, lo, hi, is_log, x_title, lang)
-        broken = cm.first_broken(c.steps, c.values)
-        if broken is not None:
-            step, value = broken
-            fig.add_annotation(x=float(axis.convert(np.array([step]))[0]), y=1, yref="paper",
-                               text=t("broken_at", lang, value=cm.compact(value), step=f"{step:g}"),
-                               showarrow=True, arrowhead=2, ax=0, ay=26, arrowcolor=CLIPPED_COLOR,
-                               font=dict(size=10, color=CLIPPED_COLOR), bgcolor="rgba(255,255,255,0.8)")
+    _mark_broken(fig, curves, axis, lang)
+
+
+def _mark_broken(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, lang: str) -> None:
+    """The first NaN / inf / astronomical value of each curve, named by its step whatever the
+    x axis shows, at its x; the curve named too where the chart has several, each label a
+    little lower than the one before (train and val often break a few steps apart). Where
+    nothing but broken values follows (a run that went on logging NaN for millions of steps),
+    the x axis ends a little after them, as TensorBoard's does, not squeezing the curve into
+    its first percent."""
+    broken = [(c, i, float(c.xs(axis)[i])) for c in curves if (i := cm.first_broken(c.values)) is not None]
+    if not broken:
+        return
+    x_range = broken_tail_range(curves, axis, [x for _, _, x in broken])
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
+    lo, hi = x_range or (min(float(c.xs(axis).min()) for c in curves), max(float(c.xs(axis).max()) for c in curves))
+    for k, (c, i, x) in enumerate(broken):
+        text = t("broken_at", lang, value=cm.compact(float(c.values[i])), step=cm.step_label(c.steps[i]))
+        where = (x - lo) / (hi - lo) if hi > lo else 0.5  # a label near an edge is kept inside it
+        fig.add_annotation(x=x, y=1, yref="paper", text=f"{c.name} {text}" if len(curves) > 1 else text,
+                           xanchor="right" if where > 0.67 else "left" if where < 0.33 else "center",
+                           showarrow=True, arrowhead=2, ax=0, ay=40 + 18 * k, arrowcolor=CLIPPED_COLOR,
+                           font=dict(size=10, color=CLIPPED_COLOR), bgcolor="rgba(255,255,255,0.8)")
+
+
+def broken_tail_range(curves: Sequence[Curve], axis: XAxis, broken_at: Sequence[float],
+                      kept: float = 0.8, margin: float = 0.05) -> tuple[float, float] | None:
+    """An x range ending `margin` after the last finite point or first broken one, whichever
+    is later, when that leaves out more than 1 - `kept` of the x extent; else None."""
+    xs = [c.xs(axis) for c in curves]
+    ends = [float(x[np.isfinite(cm.drawable(c.values))].max()) for x, c in zip(xs, curves)
+            if np.isfinite(cm.drawable(c.values)).any()]
+    lo = min(float(x.min()) for x in xs if x.size)
+    hi = max(float(x.max()) for x in xs if x.size)
+    end = max([*ends, *broken_at])
+    if not hi > lo or end <= lo or end - lo >= kept * (hi - lo):
+        return None
+    return lo, end + margin * (end - lo)
 
 
 def _mark_clipped(fig: go.Figure, c: Curve, axis: XAxis, lo: float, hi: float, is_log: bool,
@@ -86,11 +125,14 @@ def _mark_clipped(fig: go.Figure, c: Curve, axis: XAxis, lo: float, hi: float, i
             continue
         where = where[np.linspace(0, where.size - 1, min(where.size, MAX_MARKS)).astype(int)]
         y_edge = 10.0 ** edge if is_log else edge
-        fig.add_scatter(x=axis.convert(c.steps[where]), y=np.full(where.size, y_edge), mode="markers",
-                        name=t("off_scale", lang), showlegend=False, customdata=v[where],
+        # The step too where x is an epoch or a time: "step N" is what a user looks up.
+        at_step = "" if axis.kind == "step" else f"<br>{t('step', lang)}: %{{customdata[1]:,}}"
+        fig.add_scatter(x=c.xs(axis)[where], y=np.full(where.size, y_edge), mode="markers",
+                        name=t("off_scale", lang), showlegend=False,
+                        customdata=np.column_stack([v[where], c.steps[where]]),
                         marker=dict(symbol=symbol, size=8, color=CLIPPED_COLOR),
                         hovertemplate=f"<b>{c.name}</b> ({t('off_scale', lang)})<br>{x_title}: "
-                                      "%{x:,.6~g}<br>%{customdata:.4g}<extra></extra>")
+                                      f"%{{x:,.6~g}}{at_step}<br>%{{customdata[0]:.4g}}<extra></extra>")
 
 
 def y_axis(values: np.ndarray, log: str = "auto", default_log: bool = False,

@@ -48,7 +48,7 @@ def epoch_map(run: RunData) -> Callable[[np.ndarray], np.ndarray] | None:
         if tag in run.tag_map:
             s = run.original(tag).dropna()
             if len(s) >= 2 and s.is_monotonic_increasing and s.iloc[-1] > s.iloc[0]:
-                steps, epochs = s.index.to_numpy(np.float64), s.to_numpy(np.float64)
+                steps, epochs = spread_epochs(s.index.to_numpy(np.float64), s.to_numpy(np.float64))
                 return lambda x: np.interp(np.asarray(x, np.float64), steps, epochs)
     for canonical in ("val/loss", "val/metric", "val/acc"):
         s = run.scalar(canonical)
@@ -59,6 +59,33 @@ def epoch_map(run: RunData) -> Callable[[np.ndarray], np.ndarray] | None:
         if per > 1 and np.all(gaps == per) and int(s.index[0]) == per:
             return lambda x, per=per: np.asarray(x, np.float64) / per
     return None
+
+
+def spread_epochs(steps: np.ndarray, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(step, epoch) knots to interpolate a step's epoch between.
+
+    A fractional epoch (Hugging Face's 0.25, 0.5...) is its own knot. A whole epoch logged at
+    many steps (Lightning's `epoch` at every logging step: 0, 0, 0, 1, 1...) would put every
+    step of an epoch on one x, the curve drawn as vertical stacks; the steps are spread across
+    their epoch instead. With as many steps in every epoch, counted from step 0, the change
+    points bound that number (epoch e starts after the last step logged with e-1 and by the
+    first logged with e): the middle of what all of them allow, within a logging interval
+    divided by the epochs. Else each epoch starts at its first logged step, and the last one
+    lasts as long as the one before it."""
+    if not np.all(epochs == np.round(epochs)) or not np.any(np.diff(epochs) == 0):
+        return steps, epochs
+    new = np.flatnonzero(np.diff(epochs) > 0) + 1  # where an epoch's value first appears
+    first, before, value = steps[new], steps[new - 1], epochs[new]
+    if value.size and value.min() > 0:
+        lo, hi = float(np.max((before + 1) / value)), float(np.min(first / value))  # whole steps
+        if lo <= hi:
+            per = (lo + hi) / 2
+            whole = np.arange(epochs[0], epochs[-1] + 2)
+            return whole * per, whole
+    knot_steps = np.concatenate([steps[:1], first])
+    knot_epochs = np.concatenate([epochs[:1], value])
+    per = (knot_steps[-1] - knot_steps[-2]) / (knot_epochs[-1] - knot_epochs[-2])
+    return np.append(knot_steps, knot_steps[-1] + per), np.append(knot_epochs, knot_epochs[-1] + 1)
 
 
 def wall_map(run: RunData) -> tuple[Callable[[np.ndarray], np.ndarray], str] | None:

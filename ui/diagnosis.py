@@ -1,4 +1,7 @@
-"""Cached diagnosis of one loaded run under the user's tag mapping, in one language."""
+"""Cached diagnosis of one loaded run under the user's tag mapping.
+
+The report holds message keys, not text: the page renders it in the reader's language, so a
+language switch re-renders the cached report and runs no rule again."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,15 +14,13 @@ from diagnostics.rundata import RunData
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _diagnose(content_key: str, overrides: tuple[tuple[str, str | None], ...], lang: str,
-              _run: RunData) -> Report:
+def _diagnose(content_key: str, overrides: tuple[tuple[str, str | None], ...], _run: RunData) -> Report:
     # The run itself is not hashed (frames of up to millions of rows): `content_key` names
     # its content (folder fingerprint or upload hash + run name).
-    return engine.diagnose(_run, lang=lang)
+    return engine.diagnose(_run)
 
 
-def diagnose(run: RunData, content_key: str, overrides: Mapping[str, str | None],
-             lang: str) -> tuple[RunData, Report]:
+def diagnose(run: RunData, content_key: str, overrides: Mapping[str, str | None]) -> tuple[RunData, Report]:
     """The run as the user mapped it, and its report."""
     mapped = run.with_mapping(overrides) if overrides else run
-    return mapped, _diagnose(content_key, tuple(sorted(overrides.items())), lang, mapped)
+    return mapped, _diagnose(content_key, tuple(sorted(overrides.items())), mapped)

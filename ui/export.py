@@ -15,11 +15,12 @@ def file_stem(run_name: str) -> str:
     return f"run-doctor-{stem or 'run'}"
 
 
-def to_json(report: Report, run: RunData) -> str:
+def to_json(report: Report, run: RunData, lang: str) -> str:
+    """The report in `lang` (each text beside its message key and parameters)."""
     # The mapping belongs in the export: the same logs under another mapping diagnose differently.
-    data = {**report.to_dict(), "lang": report.lang, "tag_map": dict(run.tag_map)}
+    data = {**report.to_dict(lang), "lang": lang, "tag_map": dict(run.tag_map)}
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def to_markdown(report: Report, lang: str) -> str:
-    return render.markdown(report, lang=lang)
+    return render.markdown(report, lang)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from diagnostics.messages import render
 from trainers.confine import is_inside
 from trainers.jobs import FINISHED, QUEUED, RUNNING, Job, JobQueue
 from trainers.lineage import parent_of, read_lineage
@@ -85,8 +86,8 @@ def card(q: JobQueue, job: Job, lang: str) -> None:
         if job.state not in FINISHED:
             button.button(t("cancel", lang), key=f"cancel:{job.id}", icon="✖️",
                           on_click=q.cancel, args=(job.id,))
-        if job.error:  # the child's own words (English), under a label in the UI's language
-            st.error(f"{t('job_error', lang)}: {plain(job.error)}", icon="🚫")
+        if job.error:  # worded in the UI's language when it has a key; else the child's own words
+            st.error(f"{t('job_error', lang)}: {plain(render(job.error, lang))}", icon="🚫")
         if job.kind == "repair":
             record = read_repair(job.run_dir)
             repair_panel.repair_status(job, record, lang, job.id)

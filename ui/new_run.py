@@ -13,10 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from diagnostics.messages import render
 from trainers.config import ConfigError, apply_change, parse_set
 from trainers.jobs import FINISHED, QUEUED, JobQueue
 from trainers.scenarios import DESCRIPTIONS, SCENARIOS, scenario_config
-from ui import backend_zh
 from ui.i18n import t
 
 DESCRIPTIONS_ZH = {
@@ -62,7 +62,7 @@ def submit(q: JobQueue, name: str, seed: int, changes: str, lang: str) -> None:
         config = apply_change(scenario_config(name, seed), parse_set(changes.split()))
         job = q.submit_train(config, name=f"{name}-s{seed}")
     except (ConfigError, OSError) as e:  # a bad change, a read-only runs folder
-        st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
+        st.error(t("rerun_failed", lang, msg=render(e, lang)), icon="🚫")
         return
     st.session_state[LAST] = {"what": what, "job": job.id, "again": False}
 

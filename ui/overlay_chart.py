@@ -93,10 +93,10 @@ def overlay(lines: Sequence[Line], tag: str, lang: str, view: View = View(), x: 
     if not have:
         return None
     convert, x_title = converters([line.run for line, _ in have], x)
-    # Steps already converted per run: the traces see one axis whose conversion is identity.
-    axis = XAxis(x, x_title, lambda v: np.asarray(v, dtype=np.float64))
-    curves = [Curve(line.label, f(s.index.to_numpy()), s.to_numpy(np.float64), line.color)
-              for (line, s), f in zip(have, convert)]
+    # Each curve carries its x, converted by its own run's map; the axis only names it.
+    axis = XAxis("step" if x_title == "step" else x, x_title, lambda v: np.asarray(v, dtype=np.float64))
+    curves = [Curve(line.label, s.index.to_numpy(), s.to_numpy(np.float64), line.color,
+                    x=f(s.index.to_numpy())) for (line, s), f in zip(have, convert)]
     fig = go.Figure()
     for (line, _), curve in zip(have, curves):
         first = len(fig.data)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from diagnostics.messages_zh import translate
+from diagnostics.messages import render
 from diagnostics.rundata import RunData
 from ui import names, sources, watch
 from ui.i18n import t
@@ -52,7 +52,7 @@ def where(path: str) -> tuple[str, str] | None:
     (the lineage view's "open" buttons point the picker at a parent or a child this way)."""
     run = Path(path).resolve()
     for source, root in (("samples", sources.SAMPLES_ROOT), ("server", sources.runs_root())):
-        if run.parent == root.resolve() and run.name in sources.list_run_folders(root):
+        if run.parent == root.resolve() and sources.is_listed(root, run.name):
             return source, run.name
     return None
 
@@ -111,7 +111,7 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
         with st.spinner(t("loading", lang)):
             content, loaded = sources.load_folder(root, folder, prints[folder])
         if loaded.error:
-            picked.errors.append(t("load_failed", lang, what=sources.shown(folder), msg=translate(loaded.error, lang)))
+            picked.errors.append(t("load_failed", lang, what=sources.shown(folder), msg=render(loaded.error, lang)))
         picked.skipped += _file_problems(loaded, lang)
         for run in loaded.runs:
             label = _folder_label(sources.shown(folder), run.run, len(loaded.runs))
@@ -121,7 +121,7 @@ def _folders(root: Path, source: str, lang: str) -> Picked:
 
 
 def _file_problems(loaded: sources.Loaded, lang: str) -> list[str]:
-    return [t("file_problem", lang, file=f, msg=translate(m, lang)) for f, m in loaded.problems]
+    return [t("file_problem", lang, file=f, msg=render(m, lang)) for f, m in loaded.problems]
 
 
 def _folder_label(folder: str, run_name: str, n_runs: int) -> str:
@@ -148,7 +148,7 @@ def _uploads(lang: str) -> Picked:
         digest, loaded = sources.load_uploads([(f.name, f.getvalue()) for f in files])
     picked = Picked(skipped=_file_problems(loaded, lang))
     if loaded.error:
-        picked.errors.append(t("upload_failed", lang, msg=translate(loaded.error, lang)))
+        picked.errors.append(t("upload_failed", lang, msg=render(loaded.error, lang)))
         return picked
     if not loaded.runs:
         picked.errors.append(t("upload_failed", lang, msg=t("no_runs_in_upload", lang, files=_named(files, lang))))

@@ -12,12 +12,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from diagnostics.messages import render
 from diagnostics.model import Finding
 from trainers.jobs import CANCELLED, FAILED, FINISHED, QUEUED, Job
 from trainers.repair_table import reason as attempt_reason
 from trainers.repair_table import rows as outcome_rows
 from trainers.rerun import RerunError
-from ui import backend_zh, names, rerun, shell
+from ui import names, rerun, shell
 from ui.components import state_label
 from ui.i18n import t
 from ui.verdict_view import VERDICT_ICON, verdict_label  # noqa: F401 - shown here too
@@ -49,7 +50,7 @@ def repair(f: Finding, target: rerun.Target, lang: str) -> None:
             else:
                 rerun.start_repair(target, f.rule_id, budget=int(budget), seeds=int(seeds))
         except (OSError, RerunError) as e:
-            st.error(t("rerun_failed", lang, msg=backend_zh.translate(e, lang)), icon="🚫")
+            st.error(t("rerun_failed", lang, msg=render(e, lang)), icon="🚫")
             return
         st.rerun()  # draw the buttons disabled and the live attempts below them
     if busy:
@@ -79,7 +80,7 @@ def repair_status(job: Job | None, record: Mapping[str, Any] | None, lang: str, 
     if job is not None and job.state == QUEUED:
         st.info(t("repair_queued", lang), icon="⏳")
     elif job is not None and job.state in (FAILED, CANCELLED):
-        st.error(t("repair_failed", lang, msg=job.error or record.get("error")
+        st.error(t("repair_failed", lang, msg=render(job.error, lang) or record.get("error")
                    or state_label(job.state, lang)), icon="🚫")
     elif record.get("state") == "running":
         total = max(int(record.get("total_steps") or 1), 1)

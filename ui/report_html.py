@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from diagnostics import render
+from diagnostics.messages import render as words
 from diagnostics.model import Finding, Remedy, Report, Severity
-from diagnostics.remedies import display_title
+from diagnostics.remedies import display_title, remedies_of
 from diagnostics.rundata import RunData
 from diagnostics.statistic_names import statistic_name
 from ui import charts
@@ -63,12 +64,14 @@ def _where(run: RunData, report: Report, lang: str) -> str:
 
 
 def _summary(report: Report, lang: str) -> str:
-    found = "".join(f"<li>{escape(f.title)}</li>" for f in report.findings) or f"<li>{escape(t('none', lang))}</li>"
+    found = "".join(f"<li>{escape(words(f.title, lang))}</li>" for f in report.findings) \
+        or f"<li>{escape(t('none', lang))}</li>"
     fine = "".join(f"<li>{escape(display_title(r, lang, short=True))}</li>" for r in report.passed) \
         or f"<li>{escape(t('none', lang))}</li>"
     unknown = "".join(
-        f"<li><b>{escape(display_title(n.rule_id, lang, short=True))}</b>: {escape(n.reason)}"
-        + (f"<br><span class='muted'>{escape(t('to_log', lang, what=n.to_log))}</span>" if n.to_log else "")
+        f"<li><b>{escape(display_title(n.rule_id, lang, short=True))}</b>: {escape(words(n.reason, lang))}"
+        + (f"<br><span class='muted'>{escape(t('to_log', lang, what=words(n.to_log, lang)))}</span>"
+           if n.to_log else "")
         + "</li>" for n in report.not_assessed) or f"<li>{escape(t('none', lang))}</li>"
     return (f"<h2>{escape(t('health', lang))}</h2><div class='cols'>"
             f"<div><b>{escape(t('found', lang))}</b><ul>{found}</ul></div>"
@@ -91,9 +94,9 @@ def _finding(number: int, f: Finding, lang: str) -> str:
         for e in f.evidence)
     head = "".join(f"<th>{escape(t(k, lang))}</th>"
                    for k in ("ev_tag", "ev_steps", "ev_statistic", "ev_value", "ev_threshold"))
-    remedies = "".join(_remedy(i, r, lang) for i, r in enumerate(f.remedies, start=1))
-    return (f"<div class='box {_SEVERITY[f.severity]}'><h3>{number}. {escape(f.title)}</h3>"
-            f"<p class='muted'>{escape(' · '.join(facts))}</p><p>{escape(f.message)}</p>"
+    remedies = "".join(_remedy(i, r, lang) for i, r in enumerate(remedies_of(f, lang), start=1))
+    return (f"<div class='box {_SEVERITY[f.severity]}'><h3>{number}. {escape(words(f.title, lang))}</h3>"
+            f"<p class='muted'>{escape(' · '.join(facts))}</p><p>{escape(words(f.message, lang))}</p>"
             + (f"<b>{escape(t('evidence', lang))}</b><table><tr>{head}</tr>{rows}</table>" if rows else "")
             + (f"<b>{escape(t('remedies', lang))}</b><ol>{remedies}</ol>" if remedies else "") + "</div>")
 

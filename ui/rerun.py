@@ -4,7 +4,10 @@ whose parent under the runs root. No widgets here: components.py and the pages d
 Everything is read from disk (the job queue under the runs root, lineage.json, repair.json,
 status.json), never kept in session state, so a restarted UI or a second browser tab sees the
 same jobs and children. Only the lineage index is cached, for a few seconds: walking a runs
-root of ~2,000 runs takes ~0.5 s, and a submit from this process clears it at once.
+root of ~2,000 runs takes ~0.5 s, and a submit from this process clears it at once. A run's
+state comes from the queue's job index (`trainers.run_status.INDEX`: the job files read once
+per change of the queue, not once per run), its curves from the Diagnose page's loader
+(`sources.load_path`).
 
 Those files are data someone else may have written: lineage is followed only within
 `allowed_roots()` (the runs root and the bundled samples), so a `lineage.json` naming a parent
@@ -19,7 +22,7 @@ from typing import Any
 
 import streamlit as st
 
-from diagnostics import reader
+from diagnostics.messages import as_msg, render
 from diagnostics.model import Remedy
 from diagnostics.rundata import RunData
 from trainers.config import ConfigError, apply_change
@@ -28,7 +31,7 @@ from trainers.jobs import OVER, USABLE, Job, JobQueue, RunState, run_state  # no
 from trainers.lineage import read_lineage
 from trainers.repair import BUDGET, SEEDS, read_repair, record_dir, submit_repair
 from trainers.rerun import RerunError, can_rerun, parent_config, submit_rerun
-from ui import backend_zh, sources
+from ui import sources
 
 REPAIR_BUDGET = BUDGET  # remedies an auto-repair may train (the back-end's default)
 REPAIR_BUDGET_RANGE = (1, 7)  # what the UI lets the user pick
@@ -52,7 +55,7 @@ def target(run: RunData, key: str, lang: str = "en") -> Target:
     if not run.path:
         return Target("", key, False)
     ok, reason = can_rerun(run.path)
-    return Target(str(Path(run.path).resolve()), key, ok, backend_zh.translate(reason, lang))
+    return Target(str(Path(run.path).resolve()), key, ok, render(reason, lang))
 
 
 def blocked(path: str, change: Mapping[str, Any]) -> str | None:
@@ -62,7 +65,7 @@ def blocked(path: str, change: Mapping[str, Any]) -> str | None:
         base = parent_config(path)
         return NOOP if apply_change(base, change) == base else None
     except (RerunError, ConfigError) as e:
-        return str(e)
+        return as_msg(e) or str(e)  # keeps its key: the page words it in its language
 
 
 def queue() -> JobQueue:
@@ -173,12 +176,11 @@ def rule_of(path: str) -> str | None:
 
 
 def load_run(path: str) -> RunData | None:
-    """One run folder as RunData (the reader caches by file sizes and mtimes: a growing run is
-    re-read, an unchanged one is not); None while it has no events yet."""
-    try:
-        runs = reader.load(path).runs
-    except reader.ReaderError:
-        return None
+    """One run folder as RunData, read by the loader the Diagnose page uses (`sources.load_path`:
+    a growing run is re-read, an unchanged one is not); None while it has no events yet, when it
+    cannot be read, or when it lies outside the runs root and the samples."""
+    loaded = sources.load_path(path)
+    runs = loaded.runs if loaded is not None else ()
     return next((r for r in runs if Path(r.path) == Path(path)), runs[0] if runs else None)
 
 

@@ -1,4 +1,5 @@
-"""Where runs come from (bundled samples, the server's runs root, uploads) and the cached loaders.
+"""Where runs come from (bundled samples, the server's runs root, uploads) and the one loader of
+run folders every page uses (`load_folder`, `load_path`).
 
 Safety: the UI only ever offers folders it found itself under a root, and every path is
 resolved and checked to lie inside that root before it is read, so neither a crafted widget
@@ -18,16 +19,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from diagnostics import reader
+from diagnostics import reader, run_dirs
 from diagnostics.files import shown
+from diagnostics.messages import as_msg
 from diagnostics.rundata import RunData
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_ROOT = REPO / "sample_runs"
 RUNS_ENV = "RUN_DOCTOR_RUNS"
 UPLOAD_LIMIT_MB = 200  # per file; `server.maxUploadSize` in .streamlit/config.toml is the hard cap
-EVENT_MARK = "tfevents"  # TensorBoard names every event file `events.out.tfevents.*`
-MAX_DEPTH = reader.Limits().max_depth  # folder levels looked into, as the reader does
+MAX_DEPTH = run_dirs.MAX_DEPTH  # folder levels looked into, as the reader does
 MAX_ENTRIES = 200_000  # directory entries one listing or fingerprint looks at
 
 
@@ -54,21 +55,20 @@ def inside(root: Path, relative: str) -> Path:
 
 
 def list_run_folders(root: Path) -> list[str]:
-    """Folders directly under `root` that hold event files somewhere below them ("." = root).
+    """"." when the root is itself a run with events, then the folders directly under `root`
+    that hold one (`run_dirs.top_level`: what a run folder is, for the reader and the lineage too).
 
     Top-level folders, not every leaf: a Keras logdir keeps train/ and validation/ apart, and
     the reader has to see both to make one run of them. Symlinked folders are not followed.
     Names are the folders' real names: show them with `shown`.
     """
-    children = _entries(root)
-    if children is None:
-        return []
-    found = ["."] if any(EVENT_MARK in e.name and _is_file(e) for e in children) else []
-    for child in sorted((e for e in children if _is_dir(e)), key=lambda e: e.name):
-        # the walk stops at the first event file: a big runs root is not walked to the end
-        if any(EVENT_MARK in name for _, name, _ in _walk(Path(child.path))):
-            found.append(child.name)
-    return found
+    return run_dirs.top_level(root)
+
+
+def is_listed(root: Path, name: str) -> bool:
+    """Whether `list_run_folders(root)` holds `name` (a folder directly under root), without
+    searching the other folders."""
+    return run_dirs.is_top_level(root, name)
 
 
 def newest(root: Path, folders: list[str]) -> str:
@@ -97,13 +97,6 @@ def _entries(folder: Path) -> list[os.DirEntry] | None:
 def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-def _is_file(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_file()
     except OSError:
         return False
 
@@ -156,28 +149,41 @@ def _wrap(load) -> Loaded:
 
 
 def _one_line(exc: BaseException) -> str:
+    """The exception's text on one line; its message itself (key and all) when it is one already."""
     text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _load_folder(path: bytes, files: tuple[tuple[str, int, int], ...]) -> Loaded:
-    # Keyed by path + every file's size and mtime: a folder is re-read only when a file under
-    # it was added, grew or was touched (a run still training keeps growing). Few entries: a
-    # followed run leaves a dead version behind each time it grows (the reader's own cache,
-    # underneath, keeps one per folder), and a parsed 50 MB logdir pickles to ~31 MB.
-    # The path travels as bytes: the cache hashes text as UTF-8, which a name need not be.
-    return _wrap(lambda: reader.load(os.fsdecode(path)))
+    msg = as_msg(exc)
+    return msg if msg is not None and msg == text else text or type(exc).__name__
 
 
 def load_folder(root: Path, relative: str, files: tuple[tuple[str, int, int], ...] | None = None
                 ) -> tuple[str, Loaded]:
     """(content id, loaded runs) of a folder under `root`; the id changes when a file does.
-    `files`: its `fingerprint`, when the caller took it already."""
+    `files`: its `fingerprint`, when the caller took it already.
+
+    The one loader of run folders (the Diagnose page's picker, the re-run and compare views):
+    the reader's own cache (`run_folder.CACHE`) keeps one parsed version per folder and re-reads
+    a folder only when a file of it was added, grew or was touched, so there is no second,
+    pickled copy here (a followed run would leave a dead copy of ~30 MB behind each time it
+    grew, and each page run would unpickle its copy). The runs are shared: treat as read-only."""
     path = inside(root, relative)
     files = fingerprint(path) if files is None else files
     content = hashlib.sha1(repr((str(path), files)).encode()).hexdigest()
-    return content, _load_folder(os.fsencode(path), files)
+    return content, _wrap(lambda: reader.load(path))
+
+
+def load_path(path: str | os.PathLike[str]) -> Loaded | None:
+    """`load_folder` of a run folder given by its path, which must lie in the runs root or the
+    samples; None for a path elsewhere (the pages never read outside those)."""
+    for root in (runs_root(), SAMPLES_ROOT):
+        try:
+            relative = Path(path).resolve().relative_to(root.resolve())
+        except (ValueError, OSError, RuntimeError):
+            continue
+        try:
+            return load_folder(root, relative.as_posix() or ".")[1]
+        except OutsideRoot:
+            return None
+    return None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

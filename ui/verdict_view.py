@@ -102,9 +102,9 @@ def pair(labels: list[str], runs: list[RunData], reports: list[Report], lang: st
         st.caption(t("pair_new", lang, rules=", ".join(new)))
 
 
-def findings_of(runs: tuple[RunData, ...], lang: str) -> Report:
-    """The first seed's report in the page's language (the judge's own are in English)."""
-    return diagnose(runs[0], lang=lang)
+def findings_of(runs: tuple[RunData, ...]) -> Report:
+    """The first seed's report (worded by the page, in its language)."""
+    return diagnose(runs[0])
 
 
 def _num(x: Any) -> str:

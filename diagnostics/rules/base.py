@@ -1,11 +1,16 @@
 """What every rule module shares: the `Rule` record, its data needs, and finding/message helpers.
 
-A rule module defines `ID`, `Thresholds` (a frozen dataclass with documented defaults),
-`NEEDS` (alternative sets of canonical tags; any one complete set suffices), `TO_LOG` and
-`MESSAGE` (en/zh), `check(run, th, lang)` and `EXAMPLES`; it ends with `RULE = Rule(...)`.
-Titles come from the remedy catalogue (`remedies.rule_title`), the one place that names problems.
-`check` returns a `Finding` (without remedies: the engine attaches them), a `NotAssessed`, or
-None when it looked and found nothing.
+A rule is one module plus one line in the registry (`diagnostics.rules.REGISTRY`). The module
+declares `ID`, `TITLE` (the problem found, "Exploding gradients"), `SHORT_NAME` (the check's
+name in lists of what passed), `STAGE` (1 the run is broken, 2 it cannot learn, 3 it does not
+generalise: `remedies.STAGE_NAMES`), `NEEDS` (alternative sets of canonical tags; any one
+complete set suffices), `TEXT` (its English templates by name, "to_log" among them: what to log
+so that it can judge a run), `Thresholds` (a frozen dataclass with documented defaults),
+`check(run, th)` and `EXAMPLES`; it ends with `RULE = Rule(...)`. Its words are rendered at the
+edge (`diagnostics.messages`) under the keys "<ID>.<name>", "<ID>.title" and "<ID>.name"; the
+Chinese ones are in `messages_zh`. Its remedies are data in the remedy catalogue, keyed by its id.
+`check` returns a `Finding` (its remedies are the catalogue's), a `NotAssessed`, or None when
+it looked and found nothing. Nothing here picks the words a reader sees: that is the edge's job.
 """
 from __future__ import annotations
 
@@ -19,11 +24,11 @@ import pandas as pd
 
 from diagnostics import instrument_hint
 from diagnostics import signals as sig
+from diagnostics.messages import Msg, Param
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
-from diagnostics.remedies import LANGS, rule_title
 from diagnostics.rundata import RunData
 
-Check = Callable[[RunData, Any, str], "Finding | NotAssessed | None"]
+Check = Callable[[RunData, Any], "Finding | NotAssessed | None"]
 Builder = Callable[[], RunData]
 
 # A need is a canonical tag ("train/loss"), a per-layer family ("grad_norm/*"), or a
@@ -39,61 +44,59 @@ class Examples:
     quiet: tuple[Builder, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
+    title: str  # English: the problem it finds
+    short_name: str  # English: the check's name, for lists of what passed or was not assessed
+    # (a title such as "The loss diverges" beside a ✅ would read as if it did)
+    stage: int  # in the documents' order of diagnosis: 1 broken, 2 cannot learn, 3 generalise
+    needs: tuple[Need, ...]  # alternatives: the rule can run when ANY one is fully present
+    texts: Mapping[str, str]  # English templates by name ("to_log" among them)
     check: Check
     thresholds: Any
-    needs: tuple[Need, ...]  # alternatives: the rule can run when ANY one is fully present
-    to_log: Mapping[str, str]  # per language: what to log so the rule can assess a run
     examples: Examples
     doc: str = ""
 
-    def run(self, run: RunData, lang: str = "en") -> Finding | NotAssessed | None:
+    @property
+    def to_log(self) -> Msg:
+        """What to log so the rule can assess a run."""
+        return Msg(f"{self.id}.to_log")
+
+    def catalogue(self) -> dict[str, str]:
+        """Its English templates under their keys (`diagnostics.messages`)."""
+        return {f"{self.id}.title": self.title, f"{self.id}.name": self.short_name,
+                **{f"{self.id}.{name}": text for name, text in self.texts.items()}}
+
+    def run(self, run: RunData) -> Finding | NotAssessed | None:
         missing = [tuple(t for t in need if not available(run, t)) for need in self.needs]
         if all(missing):  # no alternative is complete: say what each one lacks
-            to_log = text(self.to_log, lang)
+            to_log = self.to_log
             if instrument_hint.wanted(missing):  # the line for this run's writer
-                to_log += text(instrument_hint.LEAD, lang) + text(instrument_hint.hint(run.writer), lang)
-            return NotAssessed(
-                rule_id=self.id,
-                reason=text(MISSING, lang).format(needs=describe_needs(missing, lang)),
-                to_log=to_log,
-            )
-        return self.check(run, self.thresholds, lang)
+                to_log = Msg("base.to_log_hint", to_log=to_log, hint=instrument_hint.hint(run.writer))
+            return NotAssessed(rule_id=self.id, reason=Msg("base.missing", needs=describe_needs(missing)),
+                               to_log=to_log)
+        return self.check(run, self.thresholds)
 
     def with_thresholds(self, **changes: Any) -> Rule:
         """The same rule judged against other thresholds (calibration, user settings)."""
         return replace(self, thresholds=replace(self.thresholds, **changes))
 
 
-MISSING = {
-    "en": "the run does not log {needs}",
-    "zh": "该运行没有记录 {needs}",
-}
-TOO_FEW = {
-    "en": "too few points in {tag} ({n} < {need})",
-    "zh": "{tag} 的数据点太少（{n} < {need}）",
-}
-NONPOSITIVE = {
-    "en": "{tag} goes negative or starts at 0 (down to {low}); this rule judges non-negative "
-          "losses such as cross-entropy or squared error",
-    "zh": "{tag} 出现负值或从 0 开始（最低 {low}）；该规则只判断交叉熵、平方误差这类非负损失",
-}
-LATE_START = {
-    "en": "{tag} starts at step {first}, late in the run (last step {last}): the start of "
-          "training, which this rule compares against, is not in the log",
-    "zh": "{tag} 从第 {first} 步才开始记录（最后一步为 {last}）：日志里没有该规则需要对比的训练起点",
+# Shared English texts, keys "base.<name>".
+TEXT = {
+    "missing": "the run does not log {needs}",
+    "too_few": "too few points in {tag} ({n} < {need})",
+    "nonpositive": "{tag} goes negative or starts at 0 (down to {low}); this rule judges "
+                   "non-negative losses such as cross-entropy or squared error",
+    "late_start": "{tag} starts at step {first}, late in the run (last step {last}): the start of "
+                  "training, which this rule compares against, is not in the log",
+    "or": " or ",
+    "and": " and ",
+    "histograms": "{tag} (histograms)",
+    "to_log_hint": "{to_log}; to log all of it: {hint}",
 }
 LATE_FRACTION = 0.2  # a curve whose first step is past this share of its last one starts late
-OR = {"en": " or ", "zh": " 或 "}
-HISTOGRAMS = {"en": "histograms", "zh": "直方图"}
-AND = {"en": " and ", "zh": " 和 "}
-
-
-def text(table: Mapping[str, str], lang: str) -> str:
-    """The entry for `lang`, falling back to English."""
-    return table.get(lang) or table["en"]
 
 
 def available(run: RunData, need: str) -> bool:
@@ -105,35 +108,43 @@ def available(run: RunData, need: str) -> bool:
     return run.has_points(need)
 
 
-def describe_needs(needs: Sequence[Need], lang: str) -> str:
+def describe_needs(needs: Sequence[Need]) -> Param:
     """("grad_norm/*",), ("hist:grad/*",) -> "grad_norm/<layer> or grad/<layer> (histograms)"."""
-    def show(tag: str) -> str:
+    def show(tag: str) -> Param:
         hist = tag.startswith("hist:")
         tag = tag.removeprefix("hist:").replace("/*", "/<layer>")
-        return f"{tag} ({text(HISTOGRAMS, lang)})" if hist else tag
+        return Msg("base.histograms", tag=tag) if hist else tag
 
-    return text(OR, lang).join(text(AND, lang).join(show(t) for t in n) for n in needs)
+    return joined([joined([show(t) for t in n], "base.and") for n in needs], "base.or")
 
 
-def too_few(rule_id: str, tag: str, n: int, need: int, to_log: Mapping[str, str],
-            lang: str) -> NotAssessed:
+def joined(items: Sequence[Param], separator: str) -> Param:
+    """The items one after another with the separator's text between them (a tuple, rendered
+    for the reader at the edge); a single item as it is."""
+    if len(items) == 1:
+        return items[0]
+    out: list[Param] = []
+    for item in items:
+        out += [Msg(separator), item] if out else [item]
+    return tuple(out)
+
+
+def too_few(rule_id: str, tag: str, n: int, need: int) -> NotAssessed:
     return NotAssessed(
         rule_id=rule_id,
-        reason=text(TOO_FEW, lang).format(tag=tag, n=n, need=need),
-        to_log=text(to_log, lang),
+        reason=Msg("base.too_few", tag=tag, n=fmt(n), need=fmt(need)),
+        to_log=Msg(f"{rule_id}.to_log"),
     )
 
 
-def judgeable_loss(rule_id: str, tag: str, series, need: int, to_log: Mapping[str, str],
-                   lang: str) -> NotAssessed | None:
+def judgeable_loss(rule_id: str, tag: str, series, need: int) -> NotAssessed | None:
     """Why a loss curve cannot be judged (too few points, or unusable for ratios); else None."""
     if len(series) < need:
-        return too_few(rule_id, tag, len(series), need, to_log, lang)
-    return unusable_loss(rule_id, tag, series, lang)
+        return too_few(rule_id, tag, len(series), need)
+    return unusable_loss(rule_id, tag, series)
 
 
-def unusable_loss(rule_id: str, tag: str, series, lang: str, *,
-                  need_start: bool = True) -> NotAssessed | None:
+def unusable_loss(rule_id: str, tag: str, series, *, need_start: bool = True) -> NotAssessed | None:
     """Why a loss curve cannot be judged by ratio-based rules, as a NotAssessed; else None.
 
     Ratios of losses only mean something for positive losses (an RL objective can go
@@ -145,43 +156,44 @@ def unusable_loss(rule_id: str, tag: str, series, lang: str, *,
     # A non-negative loss may touch 0 exactly (a batch fitted perfectly): still a loss whose
     # ratios mean something. Negative values, or a start at 0, are another kind of objective.
     if low < 0 or float(series.iloc[0]) <= 0:
-        return NotAssessed(rule_id=rule_id,
-                           reason=text(NONPOSITIVE, lang).format(tag=tag, low=fmt(low)))
+        return NotAssessed(rule_id=rule_id, reason=Msg("base.nonpositive", tag=tag, low=fmt(low)))
     first, last = int(series.index[0]), int(series.index[-1])
     if need_start and first > 0 and first > LATE_FRACTION * last:
-        return NotAssessed(rule_id=rule_id,
-                           reason=text(LATE_START, lang).format(tag=tag, first=first, last=last))
+        return NotAssessed(rule_id=rule_id, reason=Msg(
+            "base.late_start", tag=tag, first=fmt(first), last=fmt(last)))
     return None
 
 
-def train_progress(rule_id: str, run: RunData, lang: str) -> float | NotAssessed:
+def train_progress(rule_id: str, run: RunData) -> float | NotAssessed:
     """How much train/loss dropped (1 - end/start), for rules gated on poor progress; a
     NotAssessed when the curve cannot tell (see `unusable_loss`)."""
     loss = sig.finite(run.scalar("train/loss"))
     if not len(loss):
-        return NotAssessed(rule_id=rule_id, reason=text(TOO_FEW, lang).format(
-            tag="train/loss", n=0, need=1))
-    return unusable_loss(rule_id, "train/loss", loss, lang) or sig.progress(loss)
+        return NotAssessed(rule_id=rule_id, reason=Msg("base.too_few", tag="train/loss", n="0", need="1"))
+    return unusable_loss(rule_id, "train/loss", loss) or sig.progress(loss)
+
+
+def msg(rule_id: str, name: str, **values: Any) -> Msg:
+    """The rule's text `name`, its numbers formatted (`fmt`) for a reader."""
+    return Msg(f"{rule_id}.{name}", **{k: fmt(v) for k, v in values.items()})
 
 
 def finding(
     rule_id: str,
     *,
-    message: Mapping[str, str],
-    lang: str,
+    message: str,
     severity: Severity,
     confidence: float,
     evidence: Sequence[Evidence],
     onset_step: int | None,
     **values: Any,
 ) -> Finding:
-    """A Finding whose message is formatted from the measured values, in `lang`."""
+    """A Finding whose message is the rule's text `message`, with the measured values."""
     return Finding(
         rule_id=rule_id,
-        title=rule_title(rule_id, lang if lang in LANGS else "en"),
         severity=severity,
         confidence=round(min(1.0, max(0.0, confidence)), 3),
-        message=text(message, lang).format(**{k: fmt(v) for k, v in values.items()}),
+        message=Msg(f"{rule_id}.{message}", **{k: fmt(v) for k, v in values.items()}),
         evidence=tuple(evidence),
         onset_step=onset_step,
     )

@@ -31,6 +31,13 @@ def decay(steps: np.ndarray, start: float, end: float, tau: float, noise: float 
     return clean * np.exp(noise * rng.standard_normal(len(steps)))
 
 
+def u_shaped(steps: np.ndarray, floor: float = 0.25, height: float = 2.0, tau: float = 40,
+             climb: float = 0.004, after: int = 100) -> np.ndarray:
+    """A val loss that falls by `height` towards `floor` (time constant `tau` steps), then
+    climbs `climb` per step from step `after` on: overfitting's shape."""
+    return floor + height * np.exp(-steps / tau) + climb * np.maximum(steps - after, 0)
+
+
 def healthy(run: SyntheticRun | None = None, *, seed: int = 0, val_floor: float = 0.12,
             epochs: int = EPOCHS) -> SyntheticRun:
     """Train and val loss both falling to a plateau, with mini-batch noise on train."""

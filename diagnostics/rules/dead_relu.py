@@ -22,30 +22,25 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, train_progress
 from diagnostics.rules.gradients import natural_key
 from diagnostics.rundata import RunData
 
 ID = "dead_relu"
+TITLE = "Dead ReLUs"
+SHORT_NAME = "Dead ReLUs"
+STAGE = 2
 NEEDS = (("dead_frac/*", "train/loss"), ("hist:act/*", "train/loss"))
-TO_LOG = {"en": "log the fraction of dead units per ReLU layer (dead_frac/<layer>) or "
-                "activation histograms (act/<layer>), and train/loss",
-          "zh": "记录每个 ReLU 层的死亡神经元比例（dead_frac/<layer>）或激活值直方图"
-                "（act/<layer>），以及 train/loss"}
-MESSAGE = {
-    "en": "{value_pct}% of the units in {layer} are dead ({statistic}, median over the second "
-          "half; threshold {threshold_pct}%) and train/loss made only {progress_pct}% progress.",
-    "zh": "{layer} 中 {value_pct}% 的神经元已经死亡（{statistic}，后半程的中位数；阈值 "
-          "{threshold_pct}%），train/loss 只下降了 {progress_pct}%。",
-}
-NOT_FRACTIONS = {
-    "en": "the dead-unit series (dead_frac/<layer>) take values above 1: counts or percentages, "
-          "not the fraction of dead units this rule judges",
-    "zh": "死亡神经元序列（dead_frac/<layer>）存在大于 1 的值：是数量或百分比，而不是该规则判断的死亡比例",
-}
-STATISTIC = {
-    "dead_frac": {"en": "dead-unit fraction", "zh": "死亡神经元比例"},
-    "hist": {"en": "share of activations at or below 0", "zh": "激活值 ≤ 0 的比例"},
+TEXT = {
+    "to_log": "log the fraction of dead units per ReLU layer (dead_frac/<layer>) or "
+              "activation histograms (act/<layer>), and train/loss",
+    "found": "{value_pct}% of the units in {layer} are dead ({statistic}, median over the second "
+             "half; threshold {threshold_pct}%) and train/loss made only {progress_pct}% progress.",
+    "not_fractions": "the dead-unit series (dead_frac/<layer>) take values above 1: counts or "
+                     "percentages, not the fraction of dead units this rule judges",
+    # the statistic judged, by where it came from (also `Evidence.statistic`, as it is)
+    "dead_frac": "dead-unit fraction",
+    "hist": "share of activations at or below 0",
 }
 
 
@@ -55,15 +50,16 @@ class Thresholds:
     min_zero_mass: float = 0.9  # act histograms: share of values at/below 0, worst layer
     max_progress: float = 0.5  # fires only when train/loss dropped less than this
     persist: int = 3  # points for the onset
+    full_at: float = 1.0  # the share dead at which confidence reaches 1 (every unit)
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
-    progress = train_progress(ID, run, lang)
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
+    progress = train_progress(ID, run)
     if isinstance(progress, NotAssessed) or progress >= th.max_progress:
         return progress if isinstance(progress, NotAssessed) else None
     layers, source = _fractions(run)
     if not layers:  # only dead_frac series that are not fractions
-        return NotAssessed(rule_id=ID, reason=text(NOT_FRACTIONS, lang), to_log=text(TO_LOG, lang))
+        return NotAssessed(rule_id=ID, reason=msg(ID, "not_fractions"), to_log=msg(ID, "to_log"))
     threshold = th.min_dead if source == "dead_frac" else th.min_zero_mass
     frame = pd.concat(layers, axis=1).sort_index()
     late = frame.iloc[len(frame) // 2:].median().dropna()
@@ -77,15 +73,14 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     i = sig.first_persistent((series >= threshold).to_numpy(), min(th.persist, len(series)))
     onset = int(series.index[i if i is not None else len(series) // 2])
     tag = f"dead_frac/{layer}" if source == "dead_frac" else f"act/{layer}"
-    statistic = STATISTIC[source]
     return finding(
-        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
-        confidence=sig.confidence(value, threshold, 1.0) if threshold < 1 else 1.0,
+        ID, message="found", severity=Severity.WARNING,
+        confidence=sig.confidence(value, threshold, th.full_at) if threshold < th.full_at else 1.0,
         onset_step=onset,
         evidence=[Evidence(tag=tag, steps=(onset, int(series.index[-1])),
-                           statistic=statistic["en"], value=value, threshold=threshold,
+                           statistic=TEXT[source], value=value, threshold=threshold,
                            marks={"level": threshold, "progress": progress})],
-        value_pct=100 * value, layer=layer, statistic=statistic.get(lang, statistic["en"]),
+        value_pct=100 * value, layer=layer, statistic=msg(ID, source),
         threshold_pct=100 * threshold, progress_pct=100 * max(progress, 0.0),
     )
 
@@ -145,4 +140,5 @@ def _stalled_but_alive() -> RunData:
 
 EXAMPLES = Examples(fires=(_all_dead, _histograms_only),
                     quiet=(_some_dead_but_learning, _healthy, _stalled_but_alive))
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

@@ -62,13 +62,13 @@ def second_half_mean(deviation: Deviations) -> float:
         else float(pd.Series(values, dtype=np.float64).mean())
 
 
-def onset(deviation: Deviations, threshold: float) -> int:
+def onset(deviation: Deviations, threshold: float, skip: float) -> int:
     """First step from which the mean deviation to the end stays past the threshold.
 
-    The first tenth of the run is skipped: the initial drop is a trend the rolling median
-    lags behind, not oscillation."""
+    The first `skip` share of the run (at least its first point) is skipped: the initial drop
+    is a trend the rolling median lags behind, not oscillation."""
     steps, values = deviation.steps, deviation.values
     tail_means = np.cumsum(values[::-1])[::-1] / np.arange(len(values), 0, -1)
-    start = max(1, len(values) // 10)
+    start = max(1, int(len(values) * skip))
     hits = np.flatnonzero(tail_means[start:] >= threshold)
     return int(steps[start + hits[0]] if len(hits) else steps[len(values) // 2])

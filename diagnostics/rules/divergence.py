@@ -29,26 +29,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from diagnostics import signals as sig
+from diagnostics.messages import Msg
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, unusable_loss
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, unusable_loss
 from diagnostics.rundata import RunData
 
 ID = "divergence"
+TITLE = "The loss diverges (NaN/inf or runaway)"
+SHORT_NAME = "Divergence"
+STAGE = 1
 NEEDS = (("train/loss",), ("val/loss",))
-TO_LOG = {"en": "log the training loss (train/loss) every few steps",
-          "zh": "每隔几步记录训练损失（train/loss）"}
-MESSAGE_NONFINITE = {
-    "en": "{tag} became {bad} at step {onset} (last finite value {last}); the run is broken.",
-    "zh": "{tag} 在第 {onset} 步变为 {bad}（最后的有限值为 {last}），训练已经崩溃。",
-}
-NONE_BEFORE = {"en": "none", "zh": "无"}
-MESSAGE_RUNAWAY = {
-    "en": "train/loss ran away: from step {onset} it rose to {ratio}× its minimum ({low} → "
-          "{end}), far above where it started ({start}), and never came back (threshold "
-          "{threshold}×).",
-    "zh": "train/loss 失控上升：从第 {onset} 步起升到最低值的 {ratio} 倍（{low} → {end}），"
-          "远高于起始值（{start}），且没有回落（阈值 {threshold} 倍）。",
+TEXT = {
+    "to_log": "log the training loss (train/loss) every few steps",
+    "nonfinite": "{tag} became {bad} at step {onset} (last finite value {last}); the run is broken.",
+    "none": "none",
+    "runaway": "train/loss ran away: from step {onset} it rose to {ratio}× its minimum ({low} → "
+               "{end}), far above where it started ({start}), and never came back (threshold "
+               "{threshold}×).",
+    "relapse": "train/loss relapsed: it had fallen from {start} to {low}, then from step {onset} went "
+               "back to {end} ({share_pct}% of where it started, threshold {threshold_pct}%) and "
+               "stayed there for the rest of the run ({held_pct}% of it): the model collapsed.",
 }
 
 
@@ -58,17 +59,19 @@ class Thresholds:
     above_start: float = 4.0  # ... and the smoothed loss / the first logged loss (a too-high
     # lr can keep a loss bouncing at ~3x its start: oscillation, not runaway)
     full_at: float = 30.0  # rise at which confidence reaches 1
-    smooth_fraction: float = 0.1  # median window as a fraction of the points (min 3)
+    smooth_fraction: float = 0.1  # median window as a fraction of the points (min smooth_min)
+    smooth_min: int = 3  # the smallest median window (points), runaway and relapse alike
     min_points: int = 5  # fewer finite train-loss points: runaway is not judged
     persist: int = 3  # the runaway must hold for this many points (or to the end)
     relapse_share: float = 0.5  # back at this share of the start after having learned
     relapse_persist: float = 0.2  # ... for at least this share of the points, to the end
     relapse_smooth: float = 0.02  # median window for the relapse, as a fraction of the points
+    relapse_smooth_max: int = 21  # ... and at most this many points
     relapse_steady: float = 0.1  # the relapsed level's median deviation / its median, at most
     relapse_learned: float = 0.2  # it had learned: its smoothed minimum at most this x its start
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     curves_ = {t: s for t in ("train/loss", "val/loss") if (s := run.scalar(t)) is not None}
     bad = [(step, tag) for tag, series in curves_.items()
            if (step := sig.first_nonfinite_step(series)) is not None]
@@ -77,9 +80,9 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         series = curves_[tag]
         before = sig.finite(series[series.index < onset])
         n_bad = int((~np.isfinite(series.to_numpy())).sum())
-        last = fmt(float(before.iloc[-1])) if len(before) else text(NONE_BEFORE, lang)
+        last = fmt(float(before.iloc[-1])) if len(before) else Msg(f"{ID}.none")
         return finding(
-            ID, message=MESSAGE_NONFINITE, lang=lang, severity=Severity.CRITICAL,
+            ID, message="nonfinite", severity=Severity.CRITICAL,
             confidence=1.0, onset_step=onset,
             evidence=[Evidence(tag=tag, steps=(int(series.index[0]), int(series.index[-1])),
                                statistic="non-finite values", value=float(n_bad), threshold=0.0,
@@ -90,24 +93,24 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     train = curves_.get("train/loss")
     if train is None or len(train) < th.min_points:
         return None  # only val/loss, all finite: nothing broke that we can see
-    unusable = unusable_loss(ID, "train/loss", train, lang)
+    unusable = unusable_loss(ID, "train/loss", train)
     if unusable:  # no NaN/inf, and a runaway cannot be judged on this curve
         return unusable
-    window = sig.auto_window(len(train), th.smooth_fraction, lo=3)
+    window = sig.auto_window(len(train), th.smooth_fraction, lo=th.smooth_min)
     start = float(train.iloc[0])
     if sig.smooth_end(train, window) < th.above_start * start:
-        return _relapse(train, th, lang)  # not high at the end: no runaway to the end (cheap)
+        return _relapse(train, th)  # not high at the end: no runaway to the end (cheap)
     smooth = sig.smooth(train, window).to_numpy()
     low = np.minimum.accumulate(smooth)
     first = sig.persistent_from_to_end((smooth >= th.rise_factor * low)
                                        & (smooth >= th.above_start * start))
     if first is None or len(smooth) - first < min(th.persist, len(smooth)):
-        return _relapse(train, th, lang)
+        return _relapse(train, th)
     onset, last = int(train.index[first]), int(train.index[-1])
     end, floor = float(smooth[-1]), float(low[-1])
     ratio = end / floor if floor > 0 else math.inf
     return finding(
-        ID, message=MESSAGE_RUNAWAY, lang=lang, severity=Severity.CRITICAL,
+        ID, message="runaway", severity=Severity.CRITICAL,
         confidence=sig.confidence(ratio, th.rise_factor, th.full_at), onset_step=onset,
         evidence=[Evidence(tag="train/loss", steps=(onset, last),
                            statistic="final / minimum smoothed loss", value=ratio,
@@ -118,19 +121,9 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     )
 
 
-MESSAGE_RELAPSE = {
-    "en": "train/loss relapsed: it had fallen from {start} to {low}, then from step {onset} went "
-          "back to {end} ({share_pct}% of where it started, threshold {threshold_pct}%) and "
-          "stayed there for the rest of the run ({held_pct}% of it): the model collapsed.",
-    "zh": "train/loss 出现倒退：它曾从 {start} 降到 {low}，但从第 {onset} 步起又回到 {end}"
-          "（起始值的 {share_pct}%，阈值 {threshold_pct}%），并一直停留到训练结束"
-          "（占全程的 {held_pct}%）：模型已经崩溃。",
-}
-
-
-def _relapse(train, th: Thresholds, lang: str) -> Finding | None:
+def _relapse(train, th: Thresholds) -> Finding | None:
     """The loss learned, then fell back to near its start and stayed (see the docstring)."""
-    window = sig.auto_window(len(train), th.relapse_smooth, lo=3, hi=21)
+    window = sig.auto_window(len(train), th.relapse_smooth, lo=th.smooth_min, hi=th.relapse_smooth_max)
     start = float(train.iloc[0])
     if sig.smooth_end(train, window) < th.relapse_share * start:
         return None  # not back near the start at the end (cheap): most runs stop here
@@ -148,7 +141,7 @@ def _relapse(train, th: Thresholds, lang: str) -> Finding | None:
     onset, end, floor = int(train.index[first]), float(smooth[-1]), float(low[-1])
     held = (len(smooth) - first) / len(smooth)
     return finding(
-        ID, message=MESSAGE_RELAPSE, lang=lang, severity=Severity.CRITICAL,
+        ID, message="relapse", severity=Severity.CRITICAL,
         confidence=sig.confidence(end / floor if floor > 0 else math.inf, th.rise_factor,
                                   th.full_at), onset_step=onset,
         evidence=[Evidence(tag="train/loss", steps=(onset, int(train.index[-1])),
@@ -226,4 +219,5 @@ def _overfitting_val_only() -> RunData:
 EXAMPLES = Examples(fires=(_nan_loss, _inf_val_loss, _runaway, _relapsed),
                     quiet=(_healthy, _recovered_spike, _bouncing_high, _overfitting_val_only,
                            _warm_restart))
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

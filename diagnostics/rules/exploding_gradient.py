@@ -5,7 +5,7 @@ the run is broken (documents' order: first stage).
 
 Evidence: the total gradient norm (`grad_norm/total`, else combined from `grad_norm/<layer>`
 or `grad/<layer>` histograms), median-smoothed over `window` points so one spiky batch is
-ignored (over at most a quarter of the points: histograms logged every few hundred steps are
+ignored (over at most `window_share` of the points: histograms logged every few hundred steps are
 few, and a 5-point median would hide a burst that only the first of them caught):
 - non-finite norm: fires at once (onset = first NaN/inf step);
 - level: the peak of the smoothed norm at or above `level` (healthy nets with a mean-reduced
@@ -37,40 +37,27 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, gradients
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, train_progress
 from diagnostics.rundata import RunData
 
 ID = "exploding_gradient"
+TITLE = "Exploding gradients"
+SHORT_NAME = "Exploding gradients"
+STAGE = 1
 NEEDS = (("grad_norm/total",), ("grad_norm/*",), ("hist:grad/*",))
-TO_LOG = {"en": "log the total gradient norm (grad_norm/total) or per-layer norms "
-                "(grad_norm/<layer>) after backward(), before clipping",
-          "zh": "在 backward() 之后、梯度裁剪之前记录总梯度范数（grad_norm/total）"
-                "或每层梯度范数（grad_norm/<layer>）"}
-MESSAGE = {
-    "nonfinite": {
-        "en": "The gradient norm ({tag}) became {bad} at step {onset}.",
-        "zh": "梯度范数（{tag}）在第 {onset} 步变为 {bad}。",
-    },
-    "level": {
-        "en": "The gradient norm ({tag}) reached {value} from step {onset} ({smoothing}); at "
-              "least {threshold} is exploding (healthy runs sit around 0.01-10).",
-        "zh": "梯度范数（{tag}）从第 {onset} 步起达到 {value}（{smoothing}）；达到 "
-              "{threshold} 即为梯度爆炸（正常训练一般在 0.01-10 之间）。",
-    },
-    "growth": {
-        "en": "The gradient norm ({tag}) grew {value}× over its early level ({early} → {peak}) "
+TEXT = {
+    "to_log": "log the total gradient norm (grad_norm/total) or per-layer norms "
+              "(grad_norm/<layer>) after backward(), before clipping",
+    "nonfinite": "The gradient norm ({tag}) became {bad} at step {onset}.{note}",
+    "level": "The gradient norm ({tag}) reached {value} from step {onset} ({smoothing}); at "
+             "least {threshold} is exploding (healthy runs sit around 0.01-10).{note}",
+    "growth": "The gradient norm ({tag}) grew {value}× over its early level ({early} → {peak}) "
               "from step {onset} (threshold {threshold}×) while train/loss made only "
-              "{progress_pct}% progress.",
-        "zh": "梯度范数（{tag}）从第 {onset} 步起增长到初期水平的 {value} 倍（{early} → {peak}，"
-              "阈值 {threshold} 倍），而 train/loss 只下降了 {progress_pct}%。",
-    },
-}
-SMOOTHED = {"en": "median over {n} points", "zh": "{n} 个点的中位数"}
-UNSMOOTHED = {"en": "a single point: too few to smooth", "zh": "单个点：点太少，无法平滑"}
-TOTAL_ONLY_NOTE = {
-    "en": " Judged from the total gradient norm only: per-layer norms (grad_norm/<layer>) would "
-          "show where it starts.",
-    "zh": "仅根据总梯度范数判断：记录每层的梯度范数（grad_norm/<layer>）才能看出从哪一层开始。",
+              "{progress_pct}% progress.{note}",
+    "smoothed": "median over {n} points",
+    "unsmoothed": "a single point: too few to smooth",
+    "total_only": " Judged from the total gradient norm only: per-layer norms (grad_norm/<layer>) "
+                  "would show where it starts.",
 }
 
 
@@ -81,51 +68,53 @@ class Thresholds:
     growth_factor: float = 50.0  # smoothed norm / early level
     growth_full_at: float = 1e4
     window: int = 5  # median-smoothing window (points)
+    window_share: float = 0.25  # ... over at most this share of the points (sparse logs)
     persist: int = 3  # points the growth must hold (or to the end)
     early_points: int = 3  # the early level: median of this many first points
     max_progress: float = 0.5  # growth counts only when train/loss dropped less than this
     total_only_confidence: float = 0.6  # the most a judgement from the total alone gets
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     norm, tag = gradients.total_norm(run)
     if norm is None or not len(norm):
         return None
     if tag != "grad_norm/total" or gradients.layer_norms(run)[0]:
-        return _judge(run, norm, tag, th, lang)
+        return _judge(run, norm, tag, th)
     # the total alone (see the module docstring)
     if _overflow_skipped(norm, run.scalar("train/loss"), th.persist):
         norm = sig.finite(norm)  # mixed-precision overflows the run recovered from
-    result = _judge(run, norm, tag, th, lang) if len(norm) else None
+    result = _judge(run, norm, tag, th) if len(norm) else None
     if not isinstance(result, Finding):
         return result
+    note = msg(ID, "total_only")
     return replace(result, confidence=min(result.confidence, th.total_only_confidence),
-                   message=result.message + text(TOTAL_ONLY_NOTE, lang))
+                   message=result.message.but(note=note))
 
 
-def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
-           lang: str) -> Finding | NotAssessed | None:
+def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds) -> Finding | NotAssessed | None:
     """Non-finite, level and growth tests on a total gradient norm."""
     last = int(norm.index[-1])
     bad_step = sig.first_nonfinite_step(norm)
     if bad_step is not None:
-        return _finding("nonfinite", lang, 1.0, bad_step,
+        return _finding("nonfinite", 1.0, bad_step,
                         Evidence(tag=tag, steps=(int(norm.index[0]), last),
                                  statistic="non-finite values",
                                  value=float((~np.isfinite(norm.to_numpy())).sum()),
                                  threshold=0.0),
                         tag=tag, bad=str(float(norm[bad_step])), onset=bad_step)
-    window = min(th.window, max(1, len(norm) // 4))  # sparse logs: a window must not swallow the burst
+    # sparse logs: a window must not swallow the burst
+    window = min(th.window, max(1, int(len(norm) * th.window_share)))
     values = norm.to_numpy(dtype=np.float64)  # all finite here: numpy, no pandas overhead
     smooth = sig.smooth_values(values, window)
     peak = float(smooth.max())
     if peak >= th.level:
         onset = int(norm.index[int(np.argmax(smooth >= th.level))])
-        return _finding("level", lang, sig.confidence(peak, th.level, th.level_full_at), onset,
+        return _finding("level", sig.confidence(peak, th.level, th.level_full_at), onset,
                         Evidence(tag=tag, steps=(onset, last), statistic="peak smoothed norm",
                                  value=peak, threshold=th.level, marks={"level": th.level}),
                         tag=tag, value=peak, threshold=th.level, onset=onset,
-                        smoothing=text(UNSMOOTHED if window == 1 else SMOOTHED, lang).format(n=window))
+                        smoothing=msg(ID, "unsmoothed") if window == 1 else msg(ID, "smoothed", n=window))
     if len(norm) < th.early_points + th.persist:
         return None
     early = float(np.median(values[: th.early_points]))
@@ -138,13 +127,13 @@ def _judge(run: RunData, norm: pd.Series, tag: str, th: Thresholds,
     if loss is None:  # growth alone is also what healthy sharpening looks like
         return None
     loss_broke = sig.first_nonfinite_step(loss) is not None
-    progress = train_progress(ID, run, lang)
+    progress = train_progress(ID, run)
     if isinstance(progress, NotAssessed):  # the loss cannot tell trouble either
         return progress
     if not loss_broke and progress >= th.max_progress:
         return None
     onset = int(norm.index[start])
-    return _finding("growth", lang, sig.confidence(peak / early, th.growth_factor, th.growth_full_at),
+    return _finding("growth", sig.confidence(peak / early, th.growth_factor, th.growth_full_at),
                     onset,
                     Evidence(tag=tag, steps=(onset, last), statistic="growth over early level",
                              value=peak / early, threshold=th.growth_factor,
@@ -161,10 +150,9 @@ def _overflow_skipped(norm: pd.Series, loss: pd.Series | None, persist: int) -> 
     return not stuck and (loss is None or sig.first_nonfinite_step(loss) is None)
 
 
-def _finding(kind: str, lang: str, confidence: float, onset_step: int, evidence: Evidence,
-             **values) -> Finding:
-    return finding(ID, message=MESSAGE[kind], lang=lang, severity=Severity.CRITICAL,
-                   confidence=confidence, onset_step=onset_step, evidence=[evidence], **values)
+def _finding(kind: str, confidence: float, onset_step: int, evidence: Evidence, **values) -> Finding:
+    return finding(ID, message=kind, severity=Severity.CRITICAL, confidence=confidence,
+                   onset_step=onset_step, evidence=[evidence], **values, note="")
 
 
 # ---- examples ---------------------------------------------------------------------------
@@ -261,4 +249,5 @@ EXAMPLES = Examples(
     quiet=(_healthy, _healthy_growing_norm, _one_spike, _mixed_precision_overflows,
            _hf_spiky_fine_tune),
 )
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

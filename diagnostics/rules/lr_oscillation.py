@@ -53,23 +53,27 @@ from diagnostics import signals as sig
 from diagnostics import tags
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, deviations
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, too_few, unusable_loss
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, msg, too_few, unusable_loss
 from diagnostics.rundata import RunData
 
 ID = "lr_oscillation"
+TITLE = "The learning rate is too high: the loss oscillates"
+SHORT_NAME = "Learning-rate oscillation"
+STAGE = 2
 NEEDS = (("val/loss",), ("train/loss",))
-TO_LOG = {"en": "log the validation loss once per epoch (val/loss) or train/loss",
-          "zh": "每个 epoch 记录一次验证损失（val/loss）或记录 train/loss"}
-MESSAGE = {
-    "en": "{tag} keeps oscillating instead of settling: over the second half it deviates "
-          "from its own trend by {value_pct}% on average (threshold {threshold_pct}%){agree}"
-          "{lr}.",
-    "zh": "{tag} 持续震荡而不收敛：后半程平均偏离自身趋势 {value_pct}%（阈值 "
-          "{threshold_pct}%）{agree}{lr}。",
+TEXT = {
+    "to_log": "log the validation loss once per epoch (val/loss) or train/loss",
+    "found": "{tag} keeps oscillating instead of settling: over the second half it deviates "
+             "from its own trend by {value_pct}% on average (threshold {threshold_pct}%){agree}"
+             "{lr}.",
+    "agree": ", and val/loss bounces too ({val_pct}%)",
+    "lr": "; the learning rate was {lr}",
+    "val_only": "val/loss swings wildly while train/loss is steady: over the second half it "
+                "deviates from its own trend by {value_pct}% on average (threshold "
+                "{threshold_pct}%). The instability shows only in validation — a learning rate "
+                "too high for the batch-norm statistics, or a validation set too small to measure "
+                "reliably.",
 }
-AGREE = {"en": ", and val/loss bounces too ({val_pct}%)",
-         "zh": "，val/loss 也在震荡（{val_pct}%）"}
-LR_NOTE = {"en": "; the learning rate was {lr}", "zh": "；学习率为 {lr}"}
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,16 @@ class Thresholds:
     unsettled: float = 1.5  # val loss: second-half median / its minimum, at least this
     unsettled_share: float = 0.25  # ... or that median this far back from the minimum to the start
     lr_decayed: float = 0.1  # lr at the end / its peak below this: late swings are batch noise
+    val_only_confidence: float = 0.6  # the most a val-only reading gets (below the engine's SOLID)
+    onset_skip: float = 0.1  # share of the run the onset is not sought in: the initial drop
+    start_points: int = 3  # the val loss's start: the highest of its first this many evaluations
+    start_share: float = 0.25  # ... at most this share of a short curve (its spikes, not its start)
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     per_epoch = _train_per_epoch(run)
     val = _val_bounce(run, th, per_epoch)
-    train = _train_bounce(run, th, lang, th.min_epoch_points if per_epoch else
+    train = _train_bounce(run, th, th.min_epoch_points if per_epoch else
                           th.min_train_points if val is None else th.min_train_points_with_val)
     if train is None and val is None:
         n = {t: len(sig.finite(s)) for t in ("train/loss", "val/loss")
@@ -103,7 +111,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         tag = max(n, key=n.get)
         need = th.min_epoch_points if per_epoch else th.min_train_points if tag == "train/loss" \
             else th.min_val_points
-        return too_few(ID, tag, n[tag], need, TO_LOG, lang)
+        return too_few(ID, tag, n[tag], need)
     if isinstance(train, NotAssessed):
         if val is None:
             return train  # why the train curve could not serve, and there is no other
@@ -123,18 +131,18 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     bounces = [deviations.second_half_mean(d) for _, d, _ in judged]
     if any(b < t for b, (_, _, t) in zip(bounces, judged)):
         if len(judged) == 2 and bounces[1] >= th.val_only:
-            return _only_validation_swings(judged[1][1], bounces[1], th, lang)
+            return _only_validation_swings(judged[1][1], bounces[1], th)
         return None
     tag, deviation, threshold = judged[0]
-    onset = deviations.onset(deviation, threshold)
+    onset = deviations.onset(deviation, threshold, th.onset_skip)
     lr = sig.finite(run.scalar("opt/lr")) if run.has("opt/lr") else pd.Series(dtype=float)
-    lr_note = text(LR_NOTE, lang).format(lr=fmt(float(lr.iloc[-1]))) if len(lr) else ""
+    lr_note = msg(ID, "lr", lr=fmt(float(lr.iloc[-1]))) if len(lr) else ""
     evidence = [Evidence(tag=t, steps=(int(d.steps[len(d) // 2]), int(d.steps[-1])),
                          statistic="mean deviation from rolling median", value=b, threshold=thr)
                 for (t, d, thr), b in zip(judged, bounces)]
-    agree = text(AGREE, lang).format(val_pct=fmt(100 * bounces[1])) if len(judged) == 2 else ""
+    agree = msg(ID, "agree", val_pct=100 * bounces[1]) if len(judged) == 2 else ""
     return finding(
-        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
+        ID, message="found", severity=Severity.WARNING,
         confidence=min(sig.confidence(b, thr, th.full_factor * thr)
                        for b, (_, _, thr) in zip(bounces, judged)),
         onset_step=onset, evidence=evidence,
@@ -143,24 +151,12 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
     )
 
 
-VAL_ONLY = {
-    "en": "val/loss swings wildly while train/loss is steady: over the second half it deviates "
-          "from its own trend by {value_pct}% on average (threshold {threshold_pct}%). The "
-          "instability shows only in validation — a learning rate too high for the batch-norm "
-          "statistics, or a validation set too small to measure reliably.",
-    "zh": "train/loss 平稳而 val/loss 剧烈波动：后半程平均偏离自身趋势 {value_pct}%（阈值 "
-          "{threshold_pct}%）。不稳定只出现在验证上——学习率对批标准化的统计量来说过大，"
-          "或验证集太小、测不准。",
-}
-
-
-def _only_validation_swings(deviation: deviations.Deviations, bounce: float, th: Thresholds,
-                            lang: str) -> Finding:
+def _only_validation_swings(deviation: deviations.Deviations, bounce: float, th: Thresholds) -> Finding:
     return finding(
-        ID, message=VAL_ONLY, lang=lang, severity=Severity.INFO,
+        ID, message="val_only", severity=Severity.INFO,
         # capped below the engine's SOLID: a val-only reading must not hide other problems
-        confidence=min(0.6, sig.confidence(bounce, th.val_only, th.full_factor * th.val_only)),
-        onset_step=deviations.onset(deviation, th.val_only),
+        confidence=min(th.val_only_confidence, sig.confidence(bounce, th.val_only, th.full_factor * th.val_only)),
+        onset_step=deviations.onset(deviation, th.val_only, th.onset_skip),
         evidence=[Evidence(tag="val/loss", steps=(int(deviation.steps[len(deviation) // 2]),
                                                   int(deviation.steps[-1])),
                            statistic="mean deviation from rolling median", value=bounce,
@@ -174,9 +170,10 @@ def _val_settles(run: RunData, th: Thresholds) -> bool:
     minimum, and within `unsettled_share` of the way back from the minimum to the start (a val
     loss that never improved, bouncing 25-38 around 30, has not settled anywhere)."""
     val = sig.finite(run.scalar("val/loss")).to_numpy()
-    # the start: the first three evaluations (robust to one odd first eval), fewer on a short
-    # curve, where three would already be half the run (6 epochs: its spikes, not its start)
-    low, start = float(val.min()), float(val[:max(1, min(3, len(val) // 4))].max())
+    # the start: the first `start_points` evaluations (robust to one odd first eval), fewer on
+    # a short curve, where three would already be half the run (6 epochs: its spikes, not its start)
+    first = max(1, min(th.start_points, int(len(val) * th.start_share)))
+    low, start = float(val.min()), float(val[:first].max())
     middle = float(np.median(val[len(val) // 2:]))
     near_best = middle < th.unsettled * low
     kept = start > low and (middle - low) / (start - low) < th.unsettled_share
@@ -190,13 +187,12 @@ def _lr_decayed(run: RunData, th: Thresholds) -> bool:
         sig.end_level(lr) < th.lr_decayed * float(lr.max())
 
 
-def _train_bounce(run: RunData, th: Thresholds, lang: str,
-                  need: int) -> deviations.Deviations | NotAssessed | None:
+def _train_bounce(run: RunData, th: Thresholds, need: int) -> deviations.Deviations | NotAssessed | None:
     train = run.scalar("train/loss")
     train = sig.finite(train) if train is not None else ()
     if len(train) < need:
         return None
-    unusable = unusable_loss(ID, "train/loss", train, lang)  # the unit is the first value
+    unusable = unusable_loss(ID, "train/loss", train)  # the unit is the first value
     if unusable:
         return unusable
     train = sig.block_means(train, th.max_train_points)
@@ -265,7 +261,7 @@ def _noisy_dataset() -> RunData:
 
 def _overfitting_trend() -> RunData:
     vs = curves.val_steps()
-    val = 0.25 + 2.0 * np.exp(-vs / 40) + 0.004 * np.maximum(vs - 100, 0)
+    val = curves.u_shaped(vs)
     return curves.healthy(SyntheticRun("overfit")).scalar("val/loss", vs, val).build()
 
 
@@ -297,4 +293,5 @@ EXAMPLES = Examples(fires=(_both_bounce, _bouncing_val_only, _bouncing_train_onl
                            _only_val_swings),
                     quiet=(_healthy, _noisy_dataset, _overfitting_trend, _converged_train_noise,
                            _still_falling_steeply))
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

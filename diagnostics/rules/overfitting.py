@@ -3,59 +3,42 @@
 Why it matters: the model memorises the training set instead of learning what generalises;
 more training makes it worse (documents' order: the run learns but does not generalise).
 
-Two kinds of evidence, each judged against the training curve over the same steps (train
-loss no higher at the end than at the onset, or train accuracy no lower; if training gets
-worse too, or breaks down (NaN/inf) right after the onset, the run is unstable, not
-overfitting; training is judged up to its breakdown):
+Each kind of evidence is judged against training over the same steps: the train loss ends within
+`train_tolerance` of its onset level (or train accuracy no lower), judged up to any breakdown
+(NaN/inf); training that worsens too, or breaks down right after the onset, is instability.
 
-1. The validation LOSS (`val/loss`) turned upwards. Median-smoothed (window 3) to ignore
-   one-epoch blips; the onset is the step of its minimum. It fires on either of:
-   - the share of its improvement the val loss gave back: (end - minimum) / (start - minimum)
-     of at least `min_given_back`, with a rise of at least `min_rise` over the minimum. The
-     start is the higher of the first val point and the median of the first three train
-     points: the untrained net, robust to a first Keras epoch that averaged a wild start
-     (15.3 when the next epochs read 0.67). This separates a healthy big net's val loss
-     creeping up 10-14 % from a tiny minimum (giving back < 1 %) from real overfitting;
-   - a sustained climb: after its minimum the val loss rises at (nearly) every evaluation —
-     at least `trend_share` of the later-vs-earlier pairs rise — by a Theil-Sen fitted
-     `trend_rise` or more over the minimum. A run that started far above its minimum (a
-     forecaster at 61 falling to 0.86) gives back a tiny share yet overfits plainly when it
-     then climbs 0.864, 0.879, 0.918, 0.927, 1.014 while train keeps falling;
-   - with only 3-4 evaluations (a 3-epoch fine-tune), every evaluation after the minimum
-     higher than the one before and `few_rise` above the minimum, while training clearly
-     improves (to `few_train_fall` of its onset level) and never breaks down, at lower
-     confidence.
-   The rise must exceed `min_rise_over_noise` times the val curve's own jitter (a log at a
-   noisy floor: val ~1e-4 jumping +-30 % is ~1x its jitter), at least `min_points_after`
-   points must follow the minimum (2 with few evaluations), and when val/acc is logged and
-   stays at its ceiling (>= `acc_ceiling` from the onset on) there is no generalisation error
-   left to grow; when it ends no lower than at the onset, a weak loss reading (confidence below
-   `acc_overrules`) gives way: the loss rose on confident mistakes about a few examples.
-2. A validation METRIC peaked and then worsened: `val/acc` or the run's main validation
-   metric `val/metric` (mAP, AP, mIoU, F1, BLEU, PSNR... or error, perplexity, MAE; its
-   direction from `tags.metric_direction`). Smoothed the same way, the onset is its best
-   point; it fires when the end (median of the last 3 points) has lost at least
-   `metric_drop_share` of the gain from the first point to the best, and at least
-   `metric_min_drop` of the best value itself, with `min_points_after` points after the
-   best and a loss above `min_rise_over_noise` times the metric's jitter, after a real gain
-   (`metric_min_gain` of the metric's size: a chance-level accuracy wobbling 0.089 -> 0.111 ->
-   0.089 gained nothing to lose), in a run whose train loss learned (ended below
-   `metric_train_learned` of its start: one stuck at 2.30 from the first step has no fit to
-   lose). Validation accuracy that fell while the val loss held is no
-   evidence: the loss measures the same predictions more finely. Early stopping contains it
-   as it does the loss (below). Detectors and
-   classifiers often log validation only as a metric (YOLO mAP 0.79 -> 0.63; val accuracy
-   0.35 -> 0.17 while train accuracy reaches 1.0).
-The loss evidence is reported first when both fire. Where one fires and the other was logged
-but says otherwise (the val loss rose while mAP still improved), the finding says so, and its
-confidence is lowered: halved when the metric still improved (the metric is what the run is
-judged by), by a fifth when the metric fell and the val loss did not rise.
+1. The validation LOSS turned upwards from its minimum (the onset; median-smoothed over
+   `smooth_window` points, its end the median of the last `end_points`), by either of:
+   - giving back `min_given_back` of its improvement, (end - minimum) / (start - minimum), with a
+     rise of `min_rise` over the minimum; the start is the higher of the first val point and the
+     median of the first `start_points` train points (a first Keras epoch can average a wild
+     start: 15.3, then 0.67). A big net's val loss creeping up 10-14 % gives back < 1 %;
+   - a sustained climb: `trend_share` of the (earlier, later) pairs after the minimum rise, by a
+     Theil-Sen fitted `trend_rise` (a forecaster falling 61 -> 0.86 gives back a tiny share, then
+     climbs 0.864, 0.879, 0.918, 0.927, 1.014 while train keeps falling);
+   - with only 3-4 evaluations (a 3-epoch fine-tune), each one after the minimum higher than the
+     one before and `few_rise` above it, while training falls to `few_train_fall` of its onset
+     level and never breaks down (confidence `few_confidence`).
+   The rise must beat `min_rise_over_noise` times the curve's own jitter (a val loss ~1e-4
+   jumping +-30 % at a floor), after `min_points_after` points (`few_points_after` with few). A
+   val/acc at its ceiling (`acc_ceiling` from the onset on) leaves no error to grow; one ending
+   no lower than at the onset overrules a reading below `acc_overrules` (confident mistakes
+   about a few examples).
+2. A validation METRIC (`val/acc`, or `val/metric`: mAP, F1, BLEU... or error, perplexity)
+   peaked, then lost `metric_drop_share` of its gain from the first point to the best and
+   `metric_min_drop` of the best itself, beyond `min_rise_over_noise` times its jitter; only
+   after a real gain (`metric_min_gain` of its size: a chance-level accuracy wobbling 0.089 ->
+   0.111 -> 0.089 gained nothing) in a run whose train loss learned (`metric_train_learned`).
+   Detectors and classifiers often log validation only as a metric (YOLO mAP 0.79 -> 0.63). Val
+   accuracy that fell while the val loss held is no evidence: the loss measures it more finely.
+The loss evidence comes first. Where the other curve disagrees, the finding says so at lower
+confidence: times `disagree_factor` when the metric still improved (by `still_over_noise` times
+its jitter; the metric is what the run is judged by), `loss_disagrees_factor` when the metric
+fell and the val loss held.
 
-Early stopping contains overfitting: when the run's config has `early_stopping_patience`
-> 0 and at most patience + 1 val points follow the val minimum (the run ended there), the
-rise after the minimum is the patience window the stopper needs to see, and the delivered
-model is the best checkpoint, saved at the minimum. The rule then stays quiet, so the
-early-stopping remedy can resolve this finding.
+Early stopping contains overfitting (`validation.stopped_early`): when the run's own stopper
+ended it within its patience of the best point, the delivered model is the best checkpoint, and
+the rule stays quiet so that the early-stopping remedy can resolve this finding.
 """
 from __future__ import annotations
 
@@ -65,51 +48,38 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import signals as sig
-from diagnostics import tags
+from diagnostics.messages import Msg
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
-from diagnostics.rules import curves
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, text, too_few, unusable_loss
+from diagnostics.rules import curves, validation
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, too_few, unusable_loss
+from diagnostics.rules.validation import Curve
 from diagnostics.rundata import RunData
 
 ID = "overfitting"
+TITLE = "Overfitting: the model does not generalise"
+SHORT_NAME = "Overfitting"
+STAGE = 3
 NEEDS = (("train/loss", "val/loss"), ("train/loss", "val/acc"), ("train/acc", "val/acc"),
          ("train/loss", "val/metric"), ("train/acc", "val/metric"))
-TO_LOG = {"en": "log the validation loss (val/loss) or a validation metric (accuracy, mAP...) "
-                "once per epoch next to train/loss",
-          "zh": "每个 epoch 记录一次验证损失（val/loss）或验证指标（准确率、mAP 等），并记录 train/loss"}
-MESSAGE = {
-    "en": "val/loss reached its minimum {low} at step {onset}, then rose {rise_pct}% to {end}, "
-          "{how}, while {train}.{note}",
-    "zh": "val/loss 在第 {onset} 步达到最低值 {low}，之后上升了 {rise_pct}% 到 {end}，"
-          "{how}，而{train}。{note}",
-}
-GIVEN_BACK = {"en": "giving back {lost_pct}% of its improvement (threshold {threshold_pct}%)",
-              "zh": "回吐了 {lost_pct}% 的改进（阈值 {threshold_pct}%）"}
-CLIMBING = {"en": "climbing at {share_pct}% of its later evaluations (fitted rise {fit_pct}%, "
-                  "threshold {threshold_pct}%)",
-            "zh": "之后的评估中 {share_pct}% 都在上升（拟合上升 {fit_pct}%，阈值 {threshold_pct}%）"}
-FEW = {"en": "higher at each of the {n} evaluations after it (only {total} evaluations were "
-             "logged, so this is a first sign)",
-       "zh": "其后的 {n} 次评估一次比一次高（只记录了 {total} 次评估，这只是初步迹象）"}
-MESSAGE_METRIC = {
-    "en": "{metric} peaked at {best} at step {onset}, then fell back to {end}, losing "
-          "{lost_pct}% of what it had gained (threshold {threshold_pct}%), while {train}.{note}",
-    "zh": "{metric} 在第 {onset} 步达到最好值 {best}，之后退回到 {end}，失去了此前提升的 "
-          "{lost_pct}%（阈值 {threshold_pct}%），而{train}。{note}",
-}
-TRAIN_LOSS = {"en": "train/loss went from {at} to {end}", "zh": "train/loss 从 {at} 变为 {end}"}
-TRAIN_ACC = {"en": "train/acc went from {at} to {end}", "zh": "train/acc 从 {at} 变为 {end}"}
-ACC_NOTE = {"en": " val/acc went from {acc_at} to {acc_end}.",
-            "zh": "val/acc 从 {acc_at} 变为 {acc_end}。"}
-METRIC_DISAGREES = {
-    "en": " But {metric} kept improving ({at} → {end}): the validation loss and metric disagree, "
-          "so this is a weaker sign (a loss can rise on confident mistakes while the metric holds).",
-    "zh": "但 {metric} 仍在提升（{at} → {end}）：验证损失与验证指标不一致，因此这是较弱的迹象"
-          "（模型在少数样本上过于自信时损失会上升，而指标保持不变）。",
-}
-LOSS_DISAGREES = {
-    "en": " val/loss did not rise ({at} → {end}): the metric and the loss disagree.",
-    "zh": "val/loss 并未上升（{at} → {end}）：指标与损失不一致。",
+TEXT = {
+    "to_log": "log the validation loss (val/loss) or a validation metric (accuracy, mAP...) once "
+              "per epoch next to train/loss",
+    "found": "val/loss reached its minimum {low} at step {onset}, then rose {rise_pct}% to {end}, "
+             "{how}, while {train}.{note}",
+    "given_back": "giving back {lost_pct}% of its improvement (threshold {threshold_pct}%)",
+    "climbing": "climbing at {share_pct}% of its later evaluations (fitted rise {fit_pct}%, "
+                "threshold {threshold_pct}%)",
+    "few": "higher at each of the {n} evaluations after it (only {total} evaluations were "
+           "logged, so this is a first sign)",
+    "metric": "{metric} peaked at {best} at step {onset}, then fell back to {end}, losing "
+              "{lost_pct}% of what it had gained (threshold {threshold_pct}%), while {train}.{note}",
+    "train_loss": "train/loss went from {at} to {end}",
+    "train_acc": "train/acc went from {at} to {end}",
+    "acc_note": " val/acc went from {acc_at} to {acc_end}.",
+    "metric_disagrees": " But {metric} kept improving ({at} → {end}): the validation loss and metric "
+                        "disagree, so this is a weaker sign (a loss can rise on confident mistakes "
+                        "while the metric holds).",
+    "loss_disagrees": " val/loss did not rise ({at} → {end}): the metric and the loss disagree.",
 }
 
 
@@ -119,19 +89,30 @@ class Thresholds:
     full_at: float = 0.25  # given-back share at which confidence reaches 1
     min_rise: float = 0.05  # (final val - its minimum) / minimum: guards tiny improvements
     min_points_after: int = 3  # val points after the minimum (persistence)
-    min_val_points: int = 5
-    train_tolerance: float = 0.1  # train may end at most this fraction above its onset level
+    min_val_points: int = 5  # fewer evaluations: the few-evaluation test (loss), too few (metric)
+    train_tolerance: float = 0.1  # train loss may end at most this fraction above its onset level
+    train_acc_tolerance: float = 0.01  # ... train accuracy at most this fraction below it
+    train_points_after: int = 2  # train points from the onset to a breakdown: fewer is instability
+    train_smooth: float = 0.1  # the train curve's median window, as a share of its points
     min_rise_over_noise: float = 3.0  # (final val - minimum) / val jitter: a trend, not noise
     acc_ceiling: float = 0.999  # val/acc at or above this from the onset on: nothing to lose
     trend_rise: float = 0.12  # Theil-Sen fitted rise after the minimum / minimum
+    trend_full_factor: float = 4.0  # a fitted rise this many times trend_rise: confidence 1
     trend_share: float = 0.75  # share of (earlier, later) pairs after the minimum that rise
     trend_points_after: int = 4  # evaluations after the minimum for a sustained climb
     few_val_points: int = 3  # fewest evaluations judged at all (3-epoch fine-tunes)
+    few_points_after: int = 2  # ... and, with few, evaluations after the minimum
     few_rise: float = 0.08  # rise over the minimum when there are fewer than min_val_points
-    few_confidence: float = 0.6
+    few_confidence: float = 0.6  # the confidence of a few-evaluation finding
     acc_overrules: float = 0.75  # below this confidence, val/acc no worse than at the onset wins
     few_train_fall: float = 0.9  # with few evaluations, train ends at most this x its onset level
+    smooth_window: int = 3  # median window over val curves (points; the train curve's least)
+    end_points: int = 3  # a val curve's end level: the median of its last this many points
+    start_points: int = 3  # the untrained net's loss: the median of the first train points
+    still_over_noise: float = 1.0  # a metric still improving: it ended this x its jitter above
+    # its level at the val-loss onset
     metric_drop_share: float = 0.15  # metric lost from its best / gained from start to best
+    metric_full_at: float = 0.5  # that share at which confidence reaches 1
     metric_min_drop: float = 0.03  # ... and at least this share of the best value itself
     metric_min_gain: float = 0.3  # gained from start to best, as a share of the metric's size
     metric_train_learned: float = 0.9  # ...and the train loss ended below this x its start
@@ -140,91 +121,81 @@ class Thresholds:
     # metric is what the run is judged by (a detector's summed loss is a proxy), so milder
 
 
-@dataclass(frozen=True)
-class _Curve:
-    """A validation curve oriented so that higher is better (a loss negated)."""
-
-    tag: str
-    values: pd.Series
-    direction: int
-
-
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     val = sig.finite(run.scalar("val/loss")) if run.has("val/loss") else None
-    metric = _val_metric(run)
+    metric = validation.main_metric(run)
     if val is not None and metric is None:
         if len(val) < th.few_val_points:
-            return too_few(ID, "val/loss", len(val), th.few_val_points, TO_LOG, lang)
+            return too_few(ID, "val/loss", len(val), th.few_val_points)
         # the start of training is the train curve's business: a first evaluation after
         # epoch 1 of 3 is no reason not to judge the rise after the minimum
-        problem = unusable_loss(ID, "val/loss", val, lang, need_start=False)
+        problem = unusable_loss(ID, "val/loss", val, need_start=False)
         if problem:
             return problem
-    from_loss = _from_loss(run, val, metric, th, lang) if val is not None and len(val) else None
+    from_loss = _from_loss(run, val, metric, th) if val is not None and len(val) else None
     if from_loss is not None:
         return from_loss
-    return _from_metric(run, metric, val, th, lang) if metric is not None else None
+    return _from_metric(run, metric, val, th) if metric is not None else None
 
 
 # ---- evidence 1: the validation loss ---------------------------------------------------------
-def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Thresholds,
-               lang: str) -> Finding | None:
+def _from_loss(run: RunData, val: pd.Series, metric: Curve | None, th: Thresholds) -> Finding | None:
     values = val.to_numpy(dtype=np.float64)  # finite: numpy up to the first exits
     if len(val) < th.few_val_points or float(values.min()) < 0:
         return None
     few = len(val) < th.min_val_points
-    smooth_val = values if few else sig.smooth_values(values, 3)
+    smooth_val = values if few else sig.smooth_values(values, th.smooth_window)
     i_min = int(np.argmin(smooth_val))
     onset = int(val.index[i_min])
     after = len(val) - 1 - i_min
     if after < 1 or (not few and after < th.min_points_after):
         return None
     low = float(smooth_val[i_min])
-    end = float(val.iloc[-1]) if few else float(np.median(val.iloc[-3:]))
+    end = float(val.iloc[-1]) if few else float(np.median(val.iloc[-th.end_points:]))
     if low <= 0:
         return None
     rise = (end - low) / low
-    train = _train_side(run, onset)
-    if train is None or not train.improved:
+    train = _train_side(run, onset, th)
+    if train is None or not train.improved(th):
         return None
-    if _stopped_early(run, val) or end - low < th.min_rise_over_noise * sig.jitter(val):
+    if validation.stopped_early(run, val) or end - low < th.min_rise_over_noise * sig.jitter(val):
         return None
-    acc = _val_acc(run, onset)
+    acc = validation.accuracy_from(run, onset, th.smooth_window, th.end_points)
     if acc is not None and acc[2] >= th.acc_ceiling:
         return None
     start = max(float(val.iloc[0]), train.start_loss)
     lost = (end - low) / (start - low) if start > low else 0.0
     climb = val.iloc[i_min:]
-    share, fitted = _rising_share(climb), _fitted_rise(climb) / low
+    share, fitted = sig.rising_share(climb), sig.fitted_rise(climb) / low
     if few:
-        if (after < 2 or share < 1.0 or rise < th.few_rise or train.end > th.few_train_fall * train.at
+        if (after < th.few_points_after or share < 1.0 or rise < th.few_rise
+                or train.end > th.few_train_fall * train.at
                 or sig.first_nonfinite_step(run.scalar(train.tag)) is not None):
             return None  # three points are little: training must clearly improve, never break
-        how = text(FEW, lang).format(n=after, total=len(val))
+        how = msg(ID, "few", n=after, total=len(val))
         confidence = th.few_confidence
     elif lost >= th.min_given_back and rise >= th.min_rise:
-        how = text(GIVEN_BACK, lang).format(lost_pct=fmt(100 * lost),
-                                            threshold_pct=fmt(100 * th.min_given_back))
+        how = msg(ID, "given_back", lost_pct=100 * lost, threshold_pct=100 * th.min_given_back)
         confidence = sig.confidence(lost, th.min_given_back, th.full_at)
     elif (after >= th.trend_points_after and share >= th.trend_share and fitted >= th.trend_rise
           and rise > 0):
-        how = text(CLIMBING, lang).format(share_pct=fmt(100 * share), fit_pct=fmt(100 * fitted),
-                                          threshold_pct=fmt(100 * th.trend_rise))
-        confidence = sig.confidence(fitted, th.trend_rise, 4 * th.trend_rise)
+        how = msg(ID, "climbing", share_pct=100 * share, fit_pct=100 * fitted,
+                  threshold_pct=100 * th.trend_rise)
+        confidence = sig.confidence(fitted, th.trend_rise, th.trend_full_factor * th.trend_rise)
     else:
         return None
     if acc is not None and acc[1] >= acc[0] and confidence < th.acc_overrules:
         return None  # a weak rise while val accuracy held: confident mistakes on a few examples
-    note = text(ACC_NOTE, lang).format(acc_at=f"{acc[0]:.3g}", acc_end=f"{acc[1]:.3g}") \
+    acc_note = msg(ID, "acc_note", acc_at=f"{acc[0]:.3g}", acc_end=f"{acc[1]:.3g}") \
         if acc is not None else ""
-    still = _still_improving(metric, onset) if metric is not None and metric.tag != "val/acc" else None
+    disagrees = ""
+    still = _still_improving(metric, onset, th) if metric is not None and metric.tag != "val/acc" else None
     if still is not None:
-        note += text(METRIC_DISAGREES, lang).format(metric=metric.tag, at=fmt(still[0]),
-                                                    end=fmt(still[1]))
+        disagrees = msg(ID, "metric_disagrees", metric=metric.tag, at=still[0], end=still[1])
         confidence *= th.disagree_factor
     last = int(val.index[-1])
     return finding(
-        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING if still is None else Severity.INFO,
+        ID, message="found", severity=Severity.WARNING if still is None else Severity.INFO,
         confidence=confidence, onset_step=onset,
         evidence=[
             Evidence(tag="val/loss", steps=(onset, last),
@@ -236,24 +207,35 @@ def _from_loss(run: RunData, val: pd.Series, metric: _Curve | None, th: Threshol
             train.evidence(onset, last, th),
         ],
         low=low, onset=onset, rise_pct=100 * rise, end=end, how=how,
-        train=train.describe(lang), note=note,
+        train=train.describe(), note=(acc_note, disagrees),
     )
 
 
+def _still_improving(metric: Curve, onset: int, th: Thresholds) -> tuple[float, float] | None:
+    """(metric at the val-loss onset, at the end) when it ended better than it was there."""
+    if len(metric.values) < th.few_val_points or metric.values.index[-1] <= onset:
+        return None
+    oriented = metric.values * metric.direction
+    at, end = validation.level_at_and_end(oriented, onset, th.smooth_window, th.end_points)
+    if end > at + th.still_over_noise * sig.jitter(oriented):
+        return metric.direction * at, metric.direction * end
+    return None
+
+
 # ---- evidence 2: a validation metric ---------------------------------------------------------
-def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresholds,
-                 lang: str) -> Finding | NotAssessed | None:
+def _from_metric(run: RunData, metric: Curve, val: pd.Series | None,
+                 th: Thresholds) -> Finding | NotAssessed | None:
     values = metric.values
     if len(values) < th.min_val_points:
-        return too_few(ID, metric.tag, len(values), th.min_val_points, TO_LOG, lang)
-    smooth = sig.smooth_values(values.to_numpy(dtype=np.float64) * metric.direction, 3)
+        return too_few(ID, metric.tag, len(values), th.min_val_points)
+    smooth = sig.smooth_values(values.to_numpy(dtype=np.float64) * metric.direction, th.smooth_window)
     i_best = int(np.argmax(smooth))  # numpy up to the first exit: most runs stop there
     onset = int(values.index[i_best])
     if len(values) - 1 - i_best < th.min_points_after:
         return None
     oriented = values * metric.direction
     best, first = float(smooth[i_best]), float(oriented.iloc[0])
-    end = float(np.median(oriented.iloc[-3:]))
+    end = float(np.median(oriented.iloc[-th.end_points:]))
     drop, gain = best - end, best - first
     if gain <= 0 or drop < th.metric_drop_share * gain or drop < th.metric_min_drop * abs(best):
         return None
@@ -261,25 +243,24 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
         return None
     if gain < th.metric_min_gain * max(abs(best), abs(first)):
         return None  # it never really improved (a metric at chance level wobbling)
-    train = _train_side(run, onset)
-    if train is None or not train.improved or _stopped_early(run, oriented, higher_better=True):
+    train = _train_side(run, onset, th)
+    if train is None or not train.improved(th) or validation.stopped_early(run, oriented, higher_better=True):
         return None
     if not train.higher_better and train.end > th.metric_train_learned * train.start_loss:
         return None  # training never learned: a val metric wobbling at chance is no overfitting
-    confidence = sig.confidence(drop / gain, th.metric_drop_share, 0.5)
+    confidence = sig.confidence(drop / gain, th.metric_drop_share, th.metric_full_at)
     note = ""
     if val is not None and len(val) >= th.min_val_points and val.index[-1] >= onset:
-        at = float(np.interp(onset, val.index, sig.smooth(val, 3).to_numpy()))
-        val_end = float(np.median(val.iloc[-3:]))
+        at, val_end = validation.level_at_and_end(val, onset, th.smooth_window, th.end_points)
         if val_end <= at:
             if metric.tag == "val/acc":
                 return None  # the val loss measures the same predictions, more finely: it held
-            note = text(LOSS_DISAGREES, lang).format(at=fmt(at), end=fmt(val_end))
+            note = msg(ID, "loss_disagrees", at=at, end=val_end)
             confidence *= th.loss_disagrees_factor
     last = int(values.index[-1])
     sign = metric.direction
     return finding(
-        ID, message=MESSAGE_METRIC, lang=lang, severity=Severity.WARNING,
+        ID, message="metric", severity=Severity.WARNING,
         confidence=confidence, onset_step=onset,
         evidence=[
             Evidence(tag=metric.tag, steps=(onset, last),
@@ -289,42 +270,10 @@ def _from_metric(run: RunData, metric: _Curve, val: pd.Series | None, th: Thresh
                             "level": sign * (best - th.metric_drop_share * gain)}),
             train.evidence(onset, last, th),
         ],
-        metric=_metric_name(run, metric.tag), best=sign * best, onset=onset, end=sign * end,
+        metric=validation.metric_name(run, metric.tag), best=sign * best, onset=onset, end=sign * end,
         lost_pct=100 * drop / gain, threshold_pct=100 * th.metric_drop_share,
-        train=train.describe(lang), note=note,
+        train=train.describe(), note=note,
     )
-
-
-def _val_metric(run: RunData) -> _Curve | None:
-    """The run's main validation metric (val/metric, else val/acc), oriented; None if absent."""
-    for tag in ("val/metric", "val/acc"):
-        if not run.has(tag):
-            continue
-        series = sig.finite(run.scalar(tag))
-        direction = tags.metric_direction(run.originals_for(tag)[0]) if tag == "val/metric" else 1
-        if len(series) and direction:
-            return _Curve(tag, series, direction)
-    return None
-
-
-def _metric_name(run: RunData, tag: str) -> str:
-    """How the user logged it: `metrics/mAP_0.5 (val/metric)`."""
-    originals = run.originals_for(tag)
-    return f"{originals[0]} ({tag})" if originals and originals[0] != tag else tag
-
-
-def _still_improving(metric: _Curve, onset: int) -> tuple[float, float] | None:
-    """(metric at the val-loss onset, at the end) when it ended better than it was there."""
-    values = metric.values
-    if len(values) < 3 or values.index[-1] <= onset:
-        return None
-    smooth = sig.smooth(values * metric.direction, 3)
-    at = float(np.interp(onset, smooth.index, smooth.to_numpy()))
-    end = float(np.median((values * metric.direction).iloc[-3:]))
-    jitter = sig.jitter(values * metric.direction)
-    if end > at + jitter:
-        return metric.direction * at, metric.direction * end
-    return None
 
 
 # ---- the training side -----------------------------------------------------------------------
@@ -336,13 +285,12 @@ class _Train:
     start_loss: float  # the untrained net's loss, robustly (-inf without a train loss)
     higher_better: bool
 
-    @property
-    def improved(self) -> bool:
-        return self.end >= self.at * 0.99 if self.higher_better else self.end <= self.at * 1.1
+    def improved(self, th: Thresholds) -> bool:
+        return self.end >= self.at * (1 - th.train_acc_tolerance) if self.higher_better \
+            else self.end <= self.at * (1 + th.train_tolerance)
 
-    def describe(self, lang: str) -> str:
-        table = TRAIN_ACC if self.higher_better else TRAIN_LOSS
-        return text(table, lang).format(at=fmt(self.at), end=fmt(self.end))
+    def describe(self) -> Msg:
+        return msg(ID, "train_acc" if self.higher_better else "train_loss", at=self.at, end=self.end)
 
     def evidence(self, onset: int, last: int, th: Thresholds) -> Evidence:
         return Evidence(tag=self.tag, steps=(onset, last), statistic="end / onset level",
@@ -350,7 +298,7 @@ class _Train:
                         threshold=1.0 if self.higher_better else 1 + th.train_tolerance)
 
 
-def _train_side(run: RunData, onset: int) -> _Train | None:
+def _train_side(run: RunData, onset: int, th: Thresholds) -> _Train | None:
     """How training went from the onset to the end: train/loss, else train/acc."""
     for tag, higher in (("train/loss", False), ("train/acc", True)):
         series = sig.finite(run.scalar(tag)) if run.has(tag) else None
@@ -359,58 +307,13 @@ def _train_side(run: RunData, onset: int) -> _Train | None:
         broke = sig.first_nonfinite_step(run.scalar(tag))
         if broke is not None:  # judge training up to its breakdown (NaN/inf), not after it
             series = series[series.index < broke]
-            if (series.index >= onset).sum() < 2:
+            if (series.index >= onset).sum() < th.train_points_after:
                 return None  # it broke down right after the onset: unstable, not overfitting
-        smooth = sig.smooth(series, sig.auto_window(len(series), 0.1, lo=3))
+        smooth = sig.smooth(series, sig.auto_window(len(series), th.train_smooth, lo=th.smooth_window))
         at = float(np.interp(onset, smooth.index, smooth.to_numpy()))
-        start = float(np.median(series.iloc[:3])) if not higher else -np.inf
+        start = float(np.median(series.iloc[:th.start_points])) if not higher else -np.inf
         return _Train(tag, at, sig.end_level(series), start, higher)
     return None
-
-
-def _rising_share(part: pd.Series) -> float:
-    """Share of (earlier, later) pairs in which the later point is higher (1 = monotone rise)."""
-    v = part.to_numpy(dtype=np.float64)
-    if len(v) < 2:
-        return 0.0
-    later_higher = (v[None, :] > v[:, None])[np.triu_indices(len(v), 1)]
-    return float(later_higher.mean())
-
-
-def _fitted_rise(part: pd.Series) -> float:
-    """Theil-Sen: the median pairwise slope times the span (robust to one wild evaluation)."""
-    steps, v = part.index.to_numpy(dtype=np.float64), part.to_numpy(dtype=np.float64)
-    i, j = np.triu_indices(len(v), 1)
-    ok = steps[j] > steps[i]
-    if not ok.any():
-        return 0.0
-    slope = float(np.median((v[j] - v[i])[ok] / (steps[j] - steps[i])[ok]))
-    return slope * float(steps[-1] - steps[0])
-
-
-def _stopped_early(run: RunData, val, *, higher_better: bool = False) -> bool:
-    """The run stopped on its own early-stopping rule at its best validation point: at most
-    patience + 1 points follow the (raw) best, the epochs the stopper waited before ending it."""
-    try:
-        patience = int((run.config or {}).get("early_stopping_patience") or 0)
-    except (TypeError, ValueError):  # a foreign hparam under our name: not ours to trust
-        return False
-    values = val.to_numpy()
-    after = len(val) - 1 - int(np.argmax(values) if higher_better else np.argmin(values))
-    return patience > 0 and after <= patience + 1
-
-
-def _val_acc(run: RunData, onset: int) -> tuple[float, float, float] | None:
-    """(val/acc at the onset, at the end, its lowest from the onset on) as fractions, or None
-    when val/acc is not logged after the onset."""
-    acc = run.scalar("val/acc")
-    acc = sig.finite(acc) if acc is not None else None
-    if acc is None or not len(acc) or acc.index[-1] < onset:
-        return None
-    if acc.max() > 1.0:  # logged in percent
-        acc = acc / 100.0
-    at = float(np.interp(onset, acc.index, sig.smooth(acc, 3).to_numpy()))
-    return at, sig.end_level(acc, 0.0, 3), float(acc[acc.index >= onset].min())
 
 
 # ---- examples ---------------------------------------------------------------------------
@@ -418,7 +321,7 @@ def _u_shaped_val(seed: int = 0) -> RunData:
     run = SyntheticRun("overfit")
     ts, vs = curves.train_steps(), curves.val_steps()
     run.scalar("train/loss", ts, curves.decay(ts, 2.3, 0.01, 50, noise=0.2, seed=seed))
-    dip = 0.25 + 2.0 * np.exp(-vs / 40) + 0.004 * np.maximum(vs - 100, 0)
+    dip = curves.u_shaped(vs)
     rng = np.random.default_rng(seed)
     return run.scalar("val/loss", vs, dip * np.exp(0.03 * rng.standard_normal(len(vs)))).build()
 
@@ -496,8 +399,8 @@ def _metric_saturated() -> RunData:
 def _both_rise() -> RunData:
     run = SyntheticRun("unstable")
     ts, vs = curves.train_steps(), curves.val_steps()
-    shape = lambda s: 0.3 + 2.0 * np.exp(-s / 40) + 0.004 * np.maximum(s - 100, 0)  # noqa: E731
-    return run.scalar("train/loss", ts, shape(ts)).scalar("val/loss", vs, shape(vs)).build()
+    return run.scalar("train/loss", ts, curves.u_shaped(ts, 0.3)).scalar(
+        "val/loss", vs, curves.u_shaped(vs, 0.3)).build()
 
 
 def _stopped_run(epochs: int, patience: int, name: str) -> RunData:
@@ -506,7 +409,7 @@ def _stopped_run(epochs: int, patience: int, name: str) -> RunData:
     run = SyntheticRun(name, config={"early_stopping_patience": patience})
     ts, vs = curves.train_steps(epochs), curves.val_steps(epochs)
     run.scalar("train/loss", ts, curves.decay(ts, 2.3, 0.05, 40, noise=0.2))
-    val = 0.5 + 1.8 * np.exp(-vs / 40) + 0.006 * np.maximum(vs - 8 * curves.STEPS_PER_EPOCH, 0)
+    val = curves.u_shaped(vs, 0.5, 1.8, climb=0.006, after=8 * curves.STEPS_PER_EPOCH)
     return run.scalar("val/loss", vs, val).build()
 
 
@@ -559,4 +462,5 @@ EXAMPLES = Examples(fires=(_u_shaped_val, _late_rise, _u_shaped_with_acc,
                            _metric_peaks),
                     quiet=(_healthy, _one_bad_epoch, _healthy_creep, _both_rise, _early_stopped,
                            _noise_at_floor, _perfect_val_acc, _metric_saturated))
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

@@ -4,16 +4,17 @@ Why it matters: if training accuracy is low, test accuracy cannot be good; the d
 to fix the optimisation first ("train accuracy 不高", document 001 §一, 004 §3), before
 looking at generalisation (documents' order: second stage, "cannot learn").
 
-Evidence: `train/loss` only. The end level (median of the last 10 % of points, at least 3)
-over the start level (the first logged point: the untrained net's loss) — the share of the
-initial loss the run is still left with. For a classifier starting at chance level, keeping half of it means it
-barely beat guessing. When `train/acc` is logged its end level is reported alongside.
-When the loss is still clearly falling over the last quarter of the run (a straight-line fit
-drops it by `still_falling` of its end level or more), the finding says so: a run stopped
-while still learning (often a fine-tuned detector, whose loss starts low) may only need more
-epochs, the last of the documents' remedies, rather than a different model. Without a logged
-train accuracy the finding says it was judged from the loss alone, at lower confidence: a
-fine-tuned model (a pretrained detector or language model) starts far below chance level.
+Evidence: `train/loss` only. The end level (median of the last `end_fraction` of points, at
+least `end_points`; the evidence's window) over the start level (the first logged point: the
+untrained net's loss) — the share of the initial loss the run is still left with. For a
+classifier starting at chance level, keeping half of it means it barely beat guessing. When
+`train/acc` is logged its end level is reported alongside. When the loss is still clearly
+falling over the last quarter of the run (`falling_share`; a straight-line fit drops it by
+`still_falling` of its end level or more), the finding says so: a run stopped while still
+learning (often a fine-tuned detector, whose loss starts low) may only need more epochs, the
+last of the documents' remedies, rather than a different model. Without a logged train
+accuracy the finding says it was judged from the loss alone, at lower confidence: a
+fine-tuned model (a pretrained detector or text model) starts far below chance level.
 
 Accuracy, where logged, decides whether the model fits: a run whose accuracy ends at
 `acc_fits` or more fits its data, however much of its starting loss it kept (healthy runs on
@@ -32,29 +33,23 @@ import numpy as np
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, judgeable_loss, text
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, judgeable_loss, msg
 from diagnostics.rundata import RunData
 
 ID = "underfitting"
+TITLE = "Underfitting: the model does not fit its training data"
+SHORT_NAME = "Underfitting"
+STAGE = 2
 NEEDS = (("train/loss",),)
-TO_LOG = {"en": "log the training loss (train/loss) every few steps",
-          "zh": "每隔几步记录训练损失（train/loss）"}
-MESSAGE = {
-    "en": "train/loss is still at {value_pct}% of where it started ({start} → {end}; "
-          "threshold {threshold_pct}%){acc}: the model does not fit its training data.{falling}",
-    "zh": "train/loss 仍为起始值的 {value_pct}%（{start} → {end}；阈值 {threshold_pct}%）{acc}："
-          "模型连训练数据都拟合不好。{falling}",
-}
-ACC_NOTE = {"en": ", train accuracy {acc_pct}%", "zh": "，训练准确率 {acc_pct}%"}
-LOSS_ONLY_NOTE = {
-    "en": " Judged from the loss alone (no train accuracy logged): a fine-tuned model starts far "
-          "below chance level and need not halve its loss, so check its accuracy.",
-    "zh": "仅根据损失判断（没有记录训练准确率）：微调的模型起点远低于随机水平，损失不一定减半，请核对其准确率。",
-}
-FALLING_NOTE = {
-    "en": " It is still falling ({drop_pct}% over the last quarter of the run): it may only need "
-          "more epochs.",
-    "zh": "它仍在下降（训练的最后四分之一下降了 {drop_pct}%）：也许只需要训练更多轮。",
+TEXT = {
+    "to_log": "log the training loss (train/loss) every few steps",
+    "found": "train/loss is still at {value_pct}% of where it started ({start} → {end}; "
+             "threshold {threshold_pct}%){acc}: the model does not fit its training data.{falling}",
+    "acc": ", train accuracy {acc_pct}%",
+    "loss_only": " Judged from the loss alone (no train accuracy logged): a fine-tuned model starts "
+                 "far below chance level and need not halve its loss, so check its accuracy.",
+    "falling": " It is still falling ({drop_pct}% over the last quarter of the run): it may only "
+               "need more epochs.",
 }
 
 
@@ -67,41 +62,46 @@ class Thresholds:
     loss_only: float = 0.6  # confidence factor without train/acc: the start may not be chance level
     acc_fits: float = 0.8  # accuracy (train, else val) at or above this at the end: it fits
     gap_fits: float = 0.7  # train end level below this share of the val end level: it fits
+    end_fraction: float = 0.1  # a curve's end level: the median of this share of its last points
+    end_points: int = 3  # ... at least this many (also the evidence's window on train/loss)
+    falling_share: float = 0.25  # "still falling" is fitted over this last share of the points
+    falling_points: int = 4  # ... at least this many
+    side_min_points: int = 3  # fewest points of an accuracy or val/loss curve consulted
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     loss = sig.finite(run.scalar("train/loss"))
-    problem = judgeable_loss(ID, "train/loss", loss, th.min_points, TO_LOG, lang)
+    problem = judgeable_loss(ID, "train/loss", loss, th.min_points)
     if problem:
         return problem
-    start, end = sig.start_level(loss), sig.end_level(loss)
+    start, end = sig.start_level(loss), sig.end_level(loss, th.end_fraction, th.end_points)
     remaining = end / start
     if remaining < th.min_remaining:
         return None
     if _accuracy_fits(run, th) or _fits_better_than_validation(run, end, th):
         return None
     acc = sig.finite(run.scalar("train/acc")) if run.has("train/acc") else None
-    acc_note = (text(ACC_NOTE, lang).format(acc_pct=f"{100 * sig.end_level(acc):.3g}")
+    acc_note = (msg(ID, "acc", acc_pct=f"{100 * sig.end_level(acc, th.end_fraction, th.end_points):.3g}")
                 if acc is not None and len(acc) else "")
-    window_start = int(sig.tail(loss, 0.1, 3).index[0])
+    window_start = int(sig.tail(loss, th.end_fraction, th.end_points).index[0])
     evidence = [Evidence(tag="train/loss", steps=(window_start, int(loss.index[-1])),
                          statistic="end / start level", value=remaining,
                          threshold=th.min_remaining,
                          marks={"start": start, "level": th.min_remaining * start})]
-    quarter = sig.tail(loss, 0.25, 4)
+    quarter = sig.tail(loss, th.falling_share, th.falling_points)
     drop = _fitted_drop(quarter) / end if end > 0 else 0.0
     falling = ""
     if drop >= th.still_falling:
-        falling = text(FALLING_NOTE, lang).format(drop_pct=f"{100 * drop:.2g}")
+        falling = msg(ID, "falling", drop_pct=f"{100 * drop:.2g}")
         evidence.append(Evidence(tag="train/loss", steps=(int(quarter.index[0]), int(quarter.index[-1])),
                                  statistic="fitted drop over the last quarter / end level",
                                  value=drop, threshold=th.still_falling))
     return finding(
-        ID, message=MESSAGE, lang=lang, severity=Severity.WARNING,
+        ID, message="found", severity=Severity.WARNING,
         confidence=sig.confidence(remaining, th.min_remaining, th.full_at) * (1.0 if acc_note else th.loss_only),
         onset_step=int(loss.index[0]), evidence=evidence,
         value_pct=100 * remaining, start=start, end=end, threshold_pct=100 * th.min_remaining,
-        acc=acc_note, falling=falling + ("" if acc_note else text(LOSS_ONLY_NOTE, lang)),
+        acc=acc_note, falling=(falling, "" if acc_note else msg(ID, "loss_only")),
     )
 
 
@@ -109,9 +109,9 @@ def _accuracy_fits(run: RunData, th: Thresholds) -> bool:
     """The run's accuracy (train, else val) ends high enough to say the model fits."""
     for tag in ("train/acc", "val/acc"):
         acc = sig.finite(run.scalar(tag)) if run.has(tag) else None
-        if acc is None or len(acc) < 3:
+        if acc is None or len(acc) < th.side_min_points:
             continue
-        end = sig.end_level(acc)
+        end = sig.end_level(acc, th.end_fraction, th.end_points)
         return (end / 100.0 if acc.max() > 1.0 else end) >= th.acc_fits
     return False
 
@@ -119,9 +119,9 @@ def _accuracy_fits(run: RunData, th: Thresholds) -> bool:
 def _fits_better_than_validation(run: RunData, train_end: float, th: Thresholds) -> bool:
     """The training loss ended well below the validation loss: a generalisation gap."""
     val = sig.finite(run.scalar("val/loss")) if run.has("val/loss") else None
-    if val is None or len(val) < 3:
+    if val is None or len(val) < th.side_min_points:
         return False
-    return train_end < th.gap_fits * sig.end_level(val, 0.1, 3)
+    return train_end < th.gap_fits * sig.end_level(val, th.end_fraction, th.end_points)
 
 
 def _fitted_drop(part) -> float:
@@ -176,4 +176,5 @@ def _overfits_instead() -> RunData:
 
 EXAMPLES = Examples(fires=(_stalled, _tiny_model),
                     quiet=(_healthy, _two_class_healthy, _noisy_labels_fit, _overfits_instead))
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

@@ -42,40 +42,32 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, gradients
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, text, train_progress
+from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, train_progress
 from diagnostics.rundata import RunData
 
 ID = "vanishing_gradient"
+TITLE = "Vanishing gradients"
+SHORT_NAME = "Vanishing gradients"
+STAGE = 2
 NEEDS = (("grad_norm/*", "train/loss"), ("hist:grad/*", "train/loss"),
          ("grad_norm/total", "train/loss"))  # the total alone: conservatively (see above)
-TO_LOG = {"en": "log per-layer gradient norms (grad_norm/<layer>) and train/loss",
-          "zh": "记录每层的梯度范数（grad_norm/<layer>）和 train/loss"}
-MESSAGE = {
-    "spread": {
-        "en": "Gradients vanish on the way back: {low_layer} gets a median gradient norm of "
+TEXT = {
+    "to_log": "log per-layer gradient norms (grad_norm/<layer>) and train/loss",
+    "spread": "Gradients vanish on the way back: {low_layer} gets a median gradient norm of "
               "{low} against {high} for {high_layer} (ratio {value}, threshold {threshold}), "
               "and train/loss made only {progress_pct}% progress.",
-        "zh": "梯度在反向传播中消失：{low_layer} 的梯度范数中位数为 {low}，而 {high_layer} 为 "
-              "{high}（比值 {value}，阈值 {threshold}），train/loss 只下降了 {progress_pct}%。",
-    },
-    "floor": {
-        "en": "No layer gets a usable gradient: the largest median gradient norm is {value} "
-              "({high_layer}; threshold {threshold}), and train/loss made only {progress_pct}% "
-              "progress.",
-        "zh": "没有一层得到可用的梯度：最大的梯度范数中位数只有 {value}（{high_layer}，阈值 "
-              "{threshold}），train/loss 只下降了 {progress_pct}%。",
-    },
-    "total": {
-        "en": "The weights get almost no gradient: the total gradient norm ({tag}) has a median "
-              "of {value} (threshold {threshold}), {per_loss} of the train/loss level it should "
-              "reduce (threshold {per_loss_threshold}), and train/loss made only {progress_pct}% "
-              "progress. Judged from the total norm only: per-layer gradient norms "
-              "(grad_norm/<layer>) would show where the signal dies.",
-        "zh": "权重几乎得不到梯度：总梯度范数（{tag}）的中位数只有 {value}（阈值 {threshold}），"
-              "仅为它应当降低的 train/loss 水平的 {per_loss}（阈值 {per_loss_threshold}），"
-              "train/loss 只下降了 {progress_pct}%。仅根据总梯度范数判断：记录每层的梯度范数"
-              "（grad_norm/<layer>）才能看出信号在哪一层消失。",
-    },
+    "floor": "No layer gets a usable gradient: the largest median gradient norm is {value} "
+             "({high_layer}; threshold {threshold}), and train/loss made only {progress_pct}% "
+             "progress.",
+    "total": "The weights get almost no gradient: the total gradient norm ({tag}) has a median "
+             "of {value} (threshold {threshold}), {per_loss} of the train/loss level it should "
+             "reduce (threshold {per_loss_threshold}), and train/loss made only {progress_pct}% "
+             "progress. Judged from the total norm only: per-layer gradient norms "
+             "(grad_norm/<layer>) would show where the signal dies.",
+    "total_cannot_clear": "the loss barely moves, and only the total gradient norm is logged: the "
+                          "total is dominated by the layers nearest the loss, so it cannot show a "
+                          "gradient dying on its way back to the first layers (it would, were no "
+                          "weight getting a gradient at all)",
 }
 
 
@@ -95,16 +87,16 @@ class Thresholds:
     total_only_confidence: float = 0.6  # the most a judgement from the total alone gets
 
 
-def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | None:
+def check(run: RunData, th: Thresholds) -> Finding | NotAssessed | None:
     loss = run.scalar("train/loss")
     if loss is not None and sig.first_nonfinite_step(loss) is not None:
         return None  # the loss went NaN/inf: gradients blew up (divergence), they did not vanish
-    progress = train_progress(ID, run, lang)
+    progress = train_progress(ID, run)
     if isinstance(progress, NotAssessed) or progress >= th.max_progress:
         return progress if isinstance(progress, NotAssessed) else None
     layers, family = gradients.layer_norms(run)
     if not layers:
-        return _from_total(run, th, lang, progress)
+        return _from_total(run, th, progress)
     frame = pd.concat(layers, axis=1).sort_index()
     if not np.isfinite(frame.to_numpy(dtype=np.float64)[~np.isnan(frame.to_numpy(dtype=np.float64))]).all():
         return None  # inf norms: gradients blew up (exploding/divergence), nothing vanished
@@ -122,7 +114,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         per_step = frame.max(axis=1)
         onset = _onset(per_step <= th.floor, th.persist)
         return finding(
-            ID, message=MESSAGE["floor"], lang=lang, severity=Severity.WARNING,
+            ID, message="floor", severity=Severity.WARNING,
             confidence=sig.confidence(high, th.floor, th.floor_full_at), onset_step=onset,
             evidence=[Evidence(tag=_tag(family, high_layer), steps=(onset, last),
                                statistic="largest layer median norm", value=high,
@@ -133,7 +125,7 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         return None
     onset = _onset(frame.min(axis=1) / frame.max(axis=1) <= th.max_ratio, th.persist)
     return finding(
-        ID, message=MESSAGE["spread"], lang=lang, severity=Severity.WARNING,
+        ID, message="spread", severity=Severity.WARNING,
         confidence=sig.confidence(ratio, th.max_ratio, th.ratio_full_at), onset_step=onset,
         evidence=[Evidence(tag=_tag(family, low_layer), steps=(onset, last),
                            statistic="smallest / largest layer norm", value=ratio,
@@ -141,25 +133,14 @@ def check(run: RunData, th: Thresholds, lang: str) -> Finding | NotAssessed | No
         value=ratio, threshold=th.max_ratio, **values)
 
 
-TOTAL_CANNOT_CLEAR = {
-    "en": "the loss barely moves, and only the total gradient norm is logged: the total is "
-          "dominated by the layers nearest the loss, so it cannot show a gradient dying on its "
-          "way back to the first layers (it would, were no weight getting a gradient at all)",
-    "zh": "损失几乎不动，而日志只有总梯度范数：总范数主要由靠近损失的层决定，看不出梯度在反向传到前面"
-          "各层的途中消失（只有在所有权重都几乎没有梯度时才看得出）",
-}
-
-
-def _from_total(run: RunData, th: Thresholds, lang: str,
-                progress: float) -> Finding | NotAssessed | None:
+def _from_total(run: RunData, th: Thresholds, progress: float) -> Finding | NotAssessed | None:
     """The judgement from the total norm alone (see the module docstring): it can find a net
     where no weight gets a gradient, but not clear one whose early layers starve."""
     total = sig.finite(run.scalar("grad_norm/total"))
     loss = sig.finite(run.scalar("train/loss"))
     if progress >= th.total_max_progress or not len(total) or not len(loss):
         return None
-    cannot_clear = NotAssessed(rule_id=ID, reason=text(TOTAL_CANNOT_CLEAR, lang),
-                               to_log=text(TO_LOG, lang))
+    cannot_clear = NotAssessed(rule_id=ID, reason=msg(ID, "total_cannot_clear"), to_log=msg(ID, "to_log"))
     level = float(total.median())
     if not 0 < level <= th.total_floor:  # exactly 0: no gradient at all (dead units), or none computed
         return cannot_clear
@@ -170,7 +151,7 @@ def _from_total(run: RunData, th: Thresholds, lang: str,
     confidence = min(th.total_only_confidence,
                      sig.confidence(level, th.total_floor, th.total_floor_full_at))
     return finding(
-        ID, message=MESSAGE["total"], lang=lang, severity=Severity.WARNING,
+        ID, message="total", severity=Severity.WARNING,
         confidence=confidence, onset_step=onset,
         evidence=[Evidence(tag="grad_norm/total", steps=(onset, int(total.index[-1])),
                            statistic="median total norm", value=level, threshold=th.total_floor,
@@ -263,4 +244,5 @@ EXAMPLES = Examples(fires=(_deep_sigmoid, _tiny_init, _total_only_stuck),
                            _all_dead_zero_grads))
 # Total norm only, loss flat, gradients not tiny next to the loss: not assessed (see above).
 CANNOT_CLEAR = (_total_only_healthy_small, _total_only_converged_from_the_start)
-RULE = Rule(ID, check, Thresholds(), NEEDS, TO_LOG, EXAMPLES, __doc__ or "")
+RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
+            check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

@@ -39,13 +39,18 @@ class RunDoctorCallback(Callback):
         self._step: int | None = None  # the optimizer step measured, until its batch ends
 
     def on_train_start(self, trainer, pl_module) -> None:
+        # every rank asks for the folder: `trainer.log_dir` is a broadcast from rank 0 under DDP
+        # (asked by rank 0 alone, it waits forever); with a TensorBoardLogger it is not needed
+        loggers = tensorboard_loggers(trainer)
+        own = None if loggers else own_log_dir(trainer)
         if not trainer.is_global_zero:
             return
         speed_up_event_writing()  # event checksums in C (the logger's writer too): less GIL held
-        writer = tensorboard_writer(trainer)
-        if writer is None:
+        if loggers:  # its `experiment`; other loggers' are not touched (some start a service)
+            writer = loggers[0].experiment
+        else:
             from torch.utils.tensorboard import SummaryWriter
-            writer = self._own_writer = SummaryWriter(own_log_dir(trainer))
+            writer = self._own_writer = SummaryWriter(own)
         self.instruments = instrument(pl_module, writer, every=self.every, hist_every=self.hist_every)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
@@ -77,20 +82,16 @@ class RunDoctorCallback(Callback):
             self._own_writer = None
 
 
-def tensorboard_writer(trainer):
-    """The SummaryWriter of the trainer's first TensorBoardLogger (lightning's or
-    pytorch_lightning's), or None. Other loggers' `experiment` is not touched: for some,
-    reading it starts a service."""
-    for logger in getattr(trainer, "loggers", None) or []:
-        if type(logger).__name__ == "TensorBoardLogger":
-            return logger.experiment
-    return None
+def tensorboard_loggers(trainer) -> list:
+    """The trainer's TensorBoardLoggers (lightning's or pytorch_lightning's)."""
+    return [lg for lg in getattr(trainer, "loggers", None) or [] if type(lg).__name__ == "TensorBoardLogger"]
 
 
 def own_log_dir(trainer) -> str:
     """Where to write without a TensorBoardLogger: the first logger's folder (a CSVLogger's
     `lightning_logs/version_N`); with no logger at all, `lightning_logs/run_doctor` under the
-    trainer's root folder (never the root itself, which defaults to the working folder)."""
+    trainer's root folder (never the root itself, which defaults to the working folder).
+    Under DDP every rank must call it (`trainer.log_dir` is a collective)."""
     if getattr(trainer, "loggers", None):
         return trainer.log_dir
     return os.path.join(trainer.default_root_dir, "lightning_logs", "run_doctor")

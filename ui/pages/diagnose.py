@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import compare_view, components, curves_panel, diagnosis, mapping, picker, rerun, watch
+from ui import compare_view, components, curves_panel, diagnosis, findings_view, mapping, picker, rerun, watch
 from ui.i18n import current_lang, t
 
 
@@ -18,7 +18,7 @@ def choose(runs: list[picker.Chosen], lang: str) -> tuple[picker.Chosen, DeltaGe
 
 def overview(runs: list[picker.Chosen], table: DeltaGenerator, lang: str) -> None:
     """One row per picked run (its diagnosis under its own mapping)."""
-    done = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key), lang) for c in runs]
+    done = [diagnosis.diagnose(c.run, c.content, mapping.overrides(c.run, c.key)) for c in runs]
     labels, mapped, reports = [c.label for c in runs], [m for m, _ in done], [r for _, r in done]
     with table.container():
         components.overview(labels, mapped, reports, lang)
@@ -31,12 +31,12 @@ def show_run(chosen: picker.Chosen, lang: str) -> None:
     compare_view.lineage(chosen.run.path, lang, chosen.key)
     with st.spinner(t("diagnosing", lang)):
         overrides = mapping.overrides(chosen.run, chosen.key)
-        mapped, report = diagnosis.diagnose(chosen.run, chosen.content, overrides, lang)
+        mapped, report = diagnosis.diagnose(chosen.run, chosen.content, overrides)
     components.health_summary(report, lang)
     components.config_table(chosen.run, lang, chosen.key)
     mapping.panel(chosen.run, mapped, chosen.key, lang)
     curves_panel.curves(mapped, report, lang, chosen.key)
-    components.findings(report, lang, rerun.target(chosen.run, chosen.key, lang))
+    findings_view.findings(report, lang, rerun.target(chosen.run, chosen.key, lang))
     components.export_buttons(mapped, report, lang, chosen.key)
 
 

@@ -17,7 +17,7 @@ from diagnostics.remedies import (
 )
 from trainers.callbacks import HUGGINGFACE_EXAMPLE, LIGHTNING_EXAMPLE
 from trainers.hooks import OWN_LOOP_EXAMPLE
-from ui import components
+from ui import findings_view
 from ui.i18n import current_lang, t
 
 # canonical tag -> label key: the contract the rules read (see DESIGN.md, "Canonical tags").
@@ -58,7 +58,7 @@ def main() -> None:
 
     st.subheader(t("guide_tips", lang))
     for i, tip in enumerate(general_tips(lang), start=1):
-        components.remedy(i, tip, lang)
+        findings_view.remedy(i, tip, lang)
 
     st.subheader(t("guide_sources", lang))
     st.markdown(t("guide_sources_text", lang))
