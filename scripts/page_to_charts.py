@@ -89,7 +89,7 @@ def one_load(browser, url: str, mode: str, name: str, n: int, server: bool, prof
         load = os.getloadavg()[0]
         page.evaluate("window.__t0 = performance.now()")
         if cpu:
-            browser.start_tracing(page=page, categories=["devtools.timeline"])
+            browser.start_tracing(page=page, categories=["devtools.timeline", "disabled-by-default-devtools.timeline"])
         page.keyboard.press("Enter")
         page.wait_for_function("window.__tl.summary && window.__tl.charts", timeout=180_000)
         try:  # a run without findings has no code blocks; a run with some, once they are drawn

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from diagnostics.engine import diagnose
 from diagnostics.messages import render
 from diagnostics.remedies import find_remedy
 from trainers.family import Family
 from trainers.rerun_verdict import judge_rerun
-from ui import components, findings_view, rerun, sources, verdict_view
+from ui import components, diagnosis, findings_view, rerun, sources, verdict_view
 from ui.compare_curves import LOSS_TAGS, curves
 from ui.i18n import t
 from ui.lineage_view import change_text, lineage  # noqa: F401 - pages use them from here
@@ -111,7 +110,7 @@ def live_run(path: str, parents: Sequence[str], lang: str, key: str) -> None:
     base = [r for p in parents if (r := rerun.load_run(p)) is not None]
     curves(base, [run], lang, key, controls=False)
     st.markdown(f"**{t('live_findings', lang)}**")
-    findings_view.findings_brief(diagnose(run), lang)
+    findings_view.findings_brief(diagnosis.report_of(run), lang)
 
 
 # ---- the verdict -------------------------------------------------------------------------------

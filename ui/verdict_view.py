@@ -13,11 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from diagnostics.compare import CONTAINED, FIXED, IMPROVED, NO_CHANGE, NOT_COMPARABLE, WORSE, Comparison, Kind, judge
-from diagnostics.engine import diagnose
 from diagnostics.model import Report
 from diagnostics.remedies import display_title
 from diagnostics.rundata import RunData
-from ui import names, rerun
+from ui import diagnosis, names, rerun
 from ui.i18n import t
 
 VERDICT_BOX = {FIXED: st.success, CONTAINED: st.info, IMPROVED: st.info, NO_CHANGE: st.warning,
@@ -104,7 +103,7 @@ def pair(labels: list[str], runs: list[RunData], reports: list[Report], lang: st
 
 def findings_of(runs: tuple[RunData, ...]) -> Report:
     """The first seed's report (worded by the page, in its language)."""
-    return diagnose(runs[0])
+    return diagnosis.report_of(runs[0])
 
 
 def _num(x: Any) -> str:
