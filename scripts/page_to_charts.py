@@ -3,7 +3,8 @@ its charts drawn, to all its remedies' code blocks highlighted; medians of sever
 
     python scripts/page_to_charts.py MODE RUN N_CHARTS [N_LOADS] [--profile | --cpu]
       MODE: "now" (pick as soon as the page shows) or "wait" (after the preloads are done)
-      RUN: a sample run name, or a folder under $RUNS (then the server's runs folder is used)
+      RUN: a sample run name, or with $RUNS set, the one folder there (timed from choosing the
+           server's runs folder, which opens on its newest run)
       N_CHARTS: how many charts the run draws (timing stops when all are drawn)
       N_LOADS: fresh pages, one after another, on one served app (default 5)
       --profile: where the browser's main thread went, per load (by script)
@@ -12,8 +13,9 @@ its charts drawn, to all its remedies' code blocks highlighted; medians of sever
     REPO_DIR=/other/checkout python scripts/page_to_charts.py ...   # time another version
 
 A 1 M-point run to try: write `train/loss` for 1,000,000 steps with torch's SummaryWriter
-into $RUNS/big1m. Numbers on a shared 2-core box swing 2-3x with its load, which is printed
-beside each load: repeat them.
+into $RUNS/big1m (alone in $RUNS). The first load reads it (seconds); later ones hit the
+app's reader cache, as a user's second look does. Numbers on a shared 2-core box swing 2-3x
+with its load, which is printed beside each load: repeat them.
 """
 import collections
 import json
@@ -71,9 +73,6 @@ def one_load(browser, url: str, mode: str, name: str, n: int, server: bool, prof
         page.add_init_script(TIMELINE.replace("N_CHARTS", str(n)))
         page.goto(url)
         page.get_by_text("Pick a sample run on the left").wait_for(timeout=60_000)
-        if server:
-            page.get_by_text("Runs folder on the server").first.click()
-            page.wait_for_timeout(3000)
         if mode == "wait":
             page.wait_for_function("window.__runDoctorPlotly === 'ready'", timeout=60_000)
             if page.evaluate("document.documentElement.innerHTML.includes('__runDoctorPreload =')"):
@@ -83,14 +82,18 @@ def one_load(browser, url: str, mode: str, name: str, n: int, server: bool, prof
             cdp.send("Profiler.enable")
             cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
             cdp.send("Profiler.start")
-        box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').first
-        box.click()
-        box.fill(name)
         load = os.getloadavg()[0]
+        if not server:
+            box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').first
+            box.click()
+            box.fill(name)
         page.evaluate("window.__t0 = performance.now()")
         if cpu:
             browser.start_tracing(page=page, categories=["devtools.timeline", "disabled-by-default-devtools.timeline"])
-        page.keyboard.press("Enter")
+        if server:  # the runs folder opens on its newest run: RUN should be the only one there
+            page.get_by_text("Runs folder on the server").first.click()
+        else:
+            page.keyboard.press("Enter")
         page.wait_for_function("window.__tl.summary && window.__tl.charts", timeout=180_000)
         try:  # a run without findings has no code blocks; a run with some, once they are drawn
             page.wait_for_function("window.__tl.findings", timeout=30_000)

@@ -423,3 +423,24 @@ def test_thinning_keeps_every_finite_point_of_a_mostly_nan_series():
     kept = cm.thin_positions(values, charts.MAX_POINTS)
     assert set(np.flatnonzero(np.isfinite(values))) <= set(kept)
     assert {100, 268} <= set(kept) and len(kept) <= charts.MAX_POINTS
+
+
+def test_margins_are_set_as_plotly_would_widen_them():
+    # Plotly redraws a chart each time it widens a margin (tick labels, the legend): the room
+    # is set from the start, with a legend row wherever plotly draws a legend.
+    healthy, built = curves.healthy().build(), SyntheticRun("m")
+    for tag in ("train/loss", "val/loss"):
+        built.scalar(tag, healthy.scalar(tag).index, healthy.scalar(tag))
+    run = built.scalar("opt/lr", [0, 100, 200], [1e-3, 1e-3, 1e-4]).build()
+    empty = Report(run="r", findings=(), not_assessed=())
+    plain = dict(charts.figures(run, empty, "en"))
+    smooth = dict(charts.figures(run, empty, "en", View(smoothing=0.6)))
+    assert plain["lr"].layout.margin.b == charts.BOTTOM  # one trace: no legend
+    assert smooth["lr"].layout.margin.b > charts.BOTTOM  # raw + smoothed: plotly adds a legend
+    assert plain["loss"].layout.margin.b == smooth["loss"].layout.margin.b > charts.BOTTOM
+    assert {f.layout.margin.l for f in plain.values()} == {charts.LEFT}
+    long_names = SyntheticRun("l")
+    for k in range(12):
+        long_names.scalar(f"grad_norm/encoder.layer.{k}.attention.output", [0, 1, 2], [1.0, 2.0, 3.0])
+    wide = dict(charts.figures(long_names.build(), empty, "en"))["grad_norm"]
+    assert wide.layout.margin.b >= plain["loss"].layout.margin.b + 3 * charts.LEGEND_ROW  # rows of entries

@@ -120,11 +120,12 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
     for number, f in findings:
         _draw_finding(marks, number, f, [e for e in f.evidence if e.tag in series], lang, middle,
                       axis)
-    lay_out(fig, t(f"chart_{spec.id}", lang), lang, x=axis.title, **marks.layout())
+    fig.update_layout(**marks.layout())
     levels = [lv for _, f in findings for e in f.evidence
               if e.tag in series and (lv := threshold_level(e)) is not None]
     y_layout(fig, curves, axis, log=view.log_for(spec.id), default_log=spec.log_y,
              robust=view.robust, lang=lang, include=levels)
+    lay_out(fig, t(f"chart_{spec.id}", lang), lang, x=axis.title)  # last: it counts the traces
     return fig
 
 
@@ -189,14 +190,15 @@ def _draw_finding(marks: Marks, number: int, f: Finding, evidence: list[Evidence
 # from the start: each widening redraws the chart, which took 60 % of drawing a run's seven
 # charts in Chromium (2.6-3.5 s of CPU on a loaded box; 0.8-1.3 s without). A wider label or
 # a longer legend still widens them, as before.
-LEFT, BOTTOM, LEGEND_ROW, LEGEND_WIDTH = 56, 65, 19, 430
+LEFT, BOTTOM, LEGEND_ROW, LEGEND_WIDTH = 56, 65, 21, 430
 
 
 def bottom_margin(fig: go.Figure, showlegend: object = None) -> int:
-    """Room under the plot: the x axis and its title, plus the legend's rows (plotly draws a
-    legend for two entries or more), at a half-page chart's width."""
+    """Room under the plot: the x axis and its title, plus the legend's rows at a half-page
+    chart's width. Plotly draws a legend when a trace is in it and there are two traces or
+    more, counting those kept out of it (a raw curve behind its smoothed one, marks)."""
     names = [str(d.name) for d in fig.data if d.showlegend is not False and d.name]
-    if showlegend is False or len(names) < 2:
+    if showlegend is False or not names or len(fig.data) < 2:
         return BOTTOM
     rows, used = 1, 0
     for name in names:
@@ -210,11 +212,13 @@ def bottom_margin(fig: go.Figure, showlegend: object = None) -> int:
 def lay_out(fig: go.Figure, title: str, lang: str, *, x: str = "step", height: int = 340,
             **more: object) -> None:
     """Every chart's frame: title, size, margins, the x axis's name, the legend underneath
-    (below the axis title, not on it)."""
+    (below the axis title, not on it). Called once every trace is on the figure."""
     fig.update_layout(title=title, height=height,
                       margin=dict(l=LEFT, r=10, t=50, b=bottom_margin(fig, more.get("showlegend"))),
                       legend=dict(orientation="h", yanchor="top", y=-0.42), xaxis_title=t(x, lang),
-                      **more)
+                      # plotly otherwise measures every tick label against every other, at each
+                      # label (n² layouts a draw) to hide one that would run past the chart
+                      xaxis_ticklabeloverflow="allow", yaxis_ticklabeloverflow="allow", **more)
 
 
 def other_tags(run: RunData) -> list[str]:
@@ -232,8 +236,8 @@ def other_figure(run: RunData, tag: str, lang: str, view: View = View(),
     curves = [Curve(tag, series.index.to_numpy(), series.to_numpy(np.float64), chart_style.palette(0))]
     fig = go.Figure()
     add_curves(fig, curves, axis, view.smoothing, lang)
-    lay_out(fig, tag, lang, x=axis.title, height=260, showlegend=False)
     y_layout(fig, curves, axis, log=view.log_for("other"), robust=view.robust, lang=lang)
+    lay_out(fig, tag, lang, x=axis.title, height=260, showlegend=False)
     return fig
 
 

@@ -105,8 +105,8 @@ def overlay(lines: Sequence[Line], tag: str, lang: str, view: View = View(), x: 
             for trace in fig.data[first:]:
                 trace.line.width = min(trace.line.width or FAINT_WIDTH, FAINT_WIDTH)
                 trace.opacity = (trace.opacity if trace.opacity is not None else 1.0) * FAINT_OPACITY
-    lay_out(fig, title or tag, lang, x=x_title)
     y_layout(fig, curves, axis, log=view.log_for(chart_id), robust=view.robust, lang=lang)
+    lay_out(fig, title or tag, lang, x=x_title)
     return fig
 
 

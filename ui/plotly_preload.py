@@ -7,12 +7,13 @@ drawn after them) appeared seconds after its summary. Importing the very module 
 import later, while the browser is idle on the landing page, leaves nothing to do then: an ES
 module is evaluated once per page.
 
-The findings below the charts wait the same way: the evidence table (Table, DataFrame), the
-remedies' code blocks (StreamlitSyntaxHighlighter: 1.5 MB of Prism with every language, some
-0.3 s to evaluate) and the code font, whose italic face Prism's comments ask for only then and
-which Chromium draws no code without (a font is blocked up to 3 s). Measured in Chromium on a
-loaded box (scripts/page_to_charts.py): the snippets came 2-3.5 s after the findings' header;
-with these loaded ahead, with it.
+The findings below the charts waited the same way: for the evidence table's code (Table,
+DataFrame), the remedies' code blocks' (StreamlitSyntaxHighlighter: 1.5 MB of Prism with every
+language, 0.3-0.5 s to evaluate on this box) and the code font, whose italic face Prism's
+comments ask for only then, fetched one after another once the findings arrived: their
+snippets came 2-3.5 s after the findings' header. Loaded here, while the landing page is idle,
+the renderer's main thread spends 2.4 -> 1.7 s of CPU from a pick to the last chart and snippet
+drawn (the overfitting sample, Chromium trace, median of 3 on a loaded 2-core box).
 """
 from __future__ import annotations
 
