@@ -52,6 +52,21 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
+def batch16_rerun(tmp_path_factory):
+    """The lr_oscillation sample re-run at batch size 16 (90 steps an epoch instead of 23),
+    trained once, in this process, for every test that compares runs of different steps per
+    epoch. Copy the folder into a runs root: its lineage.json names the sample by absolute path."""
+    from trainers.rerun import rerun
+
+    sample = REPO / "sample_runs" / "lr_oscillation"
+    if not sample.is_dir():
+        pytest.skip("sample_runs/ not generated yet (python -m trainers)")
+    result = rerun(sample, {"batch_size": 16}, out=tmp_path_factory.mktemp("batch16"), progress=False)
+    assert result.state == "done", result.state
+    return result.run_dir
+
+
+@pytest.fixture(scope="session")
 def ray_address():
     """One real local Ray for the whole test session (starting one takes ~10 s), bound to
     127.0.0.1 and sized like this box (2 CPUs); its GCS address, for job processes to join."""

@@ -3,6 +3,8 @@ judge the child against its parent (with more seeds), auto-repair, the jobs page
 
 Jobs are real processes training real (tiny) runs into a tmp runs root. AppTest's timed
 fragments do not tick by themselves, so the tests call `.run()` until the page shows the end.
+Where a test waits for jobs, it first waits on the registry or the run's status.json (a few
+file reads) and runs the page after: a page run costs the CPU the jobs train with (2 cores).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.ui_fixtures import REPO
-from trainers.jobs import CANCELLED, RUNNING, JobQueue
+from tests.waiting import until
+from trainers.jobs import CANCELLED, FINISHED, RUNNING, JobQueue
 from trainers.lineage import read_lineage
 from trainers.rerun import submit_rerun
 from ui import sources
@@ -69,6 +72,11 @@ def compare_page(run: str) -> AppTest:
     return ok(at.run())
 
 
+def jobs_ended(root: Path) -> bool:
+    """Has every job of the runs root ended? Read from the registry: no page run, no poll."""
+    return all(j.state in FINISHED for j in JobQueue(root).jobs())
+
+
 def run_until(at: AppTest, done, timeout: float = 60.0) -> AppTest:
     deadline = time.monotonic() + timeout
     while not done(ok(at.run())):
@@ -86,6 +94,8 @@ def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_
     # Straight to the child's comparison, which trains live and then shows the verdict.
     assert at.query_params["run"] == [CHILD] or at.query_params["run"] == CHILD
     assert at.header[0].value == CHILD
+    assert "Training the re-run" in texts(at)  # the live view, until the job has ended
+    until(lambda: jobs_ended(runs_root), 60, "the child's job to end")
     run_until(at, lambda a: a.success or a.warning or a.error)
     assert at.success[0].value.startswith("fixed: best val/loss") and "provisional" in at.success[0].value
     record = read_lineage(runs_root / CHILD)
@@ -99,6 +109,7 @@ def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_
     assert sorted(p.name for p in (sources.SAMPLES_ROOT / PARENT).iterdir()) == before
 
     # Seed noise: two more seeds of each side, then a verdict on the spread of 3 v 3.
+    JobQueue(runs_root).set_max_parallel(2)  # two cores: halves the wait
     at.button(key=f"seeds:{CHILD}").click()
     ok(at.run())
     assert "4 seed run(s) still training" in texts(at)
@@ -106,8 +117,8 @@ def test_apply_and_rerun_trains_the_child_and_judges_it_against_seed_noise(runs_
                 if "seed=" in p.name}
     assert replicas == {f"{PARENT}+seed=1": {"seed": 1}, f"{PARENT}+seed=2": {"seed": 2},
                         f"{CHILD}+seed=1": {"seed": 1}, f"{CHILD}+seed=2": {"seed": 2}}
-    JobQueue(runs_root).set_max_parallel(2)  # two cores: halves the wait
-    run_until(at, lambda a: "still training" not in texts(a) and a.success, timeout=90)
+    until(lambda: jobs_ended(runs_root), 90, "the four seed runs to end")
+    run_until(at, lambda a: "still training" not in texts(a) and a.success)
     assert "3/3 child seeds" in at.success[0].value and "provisional" not in at.success[0].value
     seeds = next(d.value for d in at.dataframe if "seed" in d.value.columns)
     assert sorted(seeds["seed"]) == [0, 0, 1, 1, 2, 2]
@@ -173,6 +184,7 @@ def test_jobs_page_lists_jobs_live_and_cancels_them(runs_root):
     at.button(key=f"cancel:{waiting.id}").click()
     ok(at.run())
     assert q.get(waiting.id).state == CANCELLED
+    until(lambda: q.get(long.id).progress().get("epoch", 0) >= 1, 60, "its first epoch")
     run_until(at, lambda a: "epoch 1/400" in texts(a) or "Findings so far" in texts(a))
     assert at.get("plotly_chart"), "no live curves of the running job"
     at.button(key=f"cancel:{long.id}").click()
@@ -190,6 +202,7 @@ def test_fix_this_for_me_tries_remedies_and_stops_at_the_first_success(runs_root
     at.button(key=button).click()
     ok(at.run())
     assert at.button(key=button).disabled  # one repair of a problem at a time
+    until(lambda: jobs_ended(runs_root), 60, "the repair job to end")
     run_until(at, lambda a: a.success and not a.button(key=button).disabled)
     assert "Fixed by **Lower the learning rate" in at.success[0].value
     attempts = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
@@ -269,10 +282,7 @@ def test_try_the_first_three_remedies_times_three_seeds_fans_out(runs_root, monk
 def test_jobs_page_in_chinese_words_labels_and_errors(runs_root):
     q = JobQueue(runs_root)
     broken = q.submit("rerun", run_dir=runs_root / "broken", label="re-run broken: lr=1")
-    deadline = time.monotonic() + 30
-    while q.get(broken.id).error == "":
-        assert time.monotonic() < deadline, q.get(broken.id)
-        time.sleep(0.2)
+    until(lambda: q.get(broken.id).error != "", 30, "the broken job's error")
     submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"epochs": 400})
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
     at.switch_page("ui/pages/jobs.py")
@@ -311,6 +321,7 @@ def test_a_new_run_is_trained_from_the_jobs_page_and_opened_for_diagnosis(runs_r
     assert "no second job was queued" in texts(at)
     config = json.loads((runs_root / "dead_relu-s3" / "job-config.json").read_text())
     assert (config["seed"], config["epochs"], config["init"]) == (3, 6, "bad_negative_bias")
+    until(lambda: jobs_ended(runs_root), 60, "the job to end")
     run_until(at, lambda a: f"open:{job.id}" in keys(a, "open:"))
     assert not [i for i in at.info if "dead_relu-s3" in i.value]  # the banner left with the job
     [head] = [m.value for m in at.markdown if "dead_relu-s3" in m.value and "·" in m.value]
@@ -329,7 +340,9 @@ def test_a_new_training_is_no_rerun_and_shows_its_elapsed_time_and_eta(runs_root
     job = q.submit_train(apply_change(scenario_config("healthy", 0), {"epochs": 400}), name="fresh")
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
     at.switch_page("ui/pages/jobs.py")
-    run_until(ok(at.run()), lambda a: "Curves so far" in texts(a) and "left" in texts(a))
+    ok(at.run())
+    until(lambda: q.get(job.id).progress().get("epoch", 0) >= 1, 60, "its first epoch")
+    run_until(at, lambda a: "Curves so far" in texts(a) and "left" in texts(a))
     page = texts(at)
     assert "parent vs re-run" not in page and "re-run" not in page  # it has no parent
     [head] = [m.value for m in at.markdown if "**fresh**" in m.value]
@@ -352,11 +365,9 @@ def test_a_long_run_name_shows_its_tail_in_the_sidebar_and_in_full_on_hover(runs
     assert name in chips.help
 
 
-def test_a_rerun_with_another_batch_size_is_compared_by_epoch(runs_root):
-    q = JobQueue(runs_root)
-    job = submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"batch_size": 16})
-    q.wait(job.id, timeout=120)
-    at = compare_page(Path(job.run_dir).name)
+def test_a_rerun_with_another_batch_size_is_compared_by_epoch(runs_root, batch16_rerun):
+    shutil.copytree(batch16_rerun, runs_root / batch16_rerun.name)  # its lineage names the sample
+    at = compare_page(batch16_rerun.name)
     assert at.radio(key="curve_view:x:compare:epoch").value == "epoch"  # 23 vs 90 steps an epoch
     assert "By epoch: these runs take different numbers of steps per epoch (23 vs 90)" in texts(at)
     assert "Curves: parent vs re-run" in texts(at)

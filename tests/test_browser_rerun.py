@@ -3,7 +3,7 @@ in the background and its comparison with the parent (the verdict) appears by it
 the page's timed fragments rather than by the test; and a run still being written redraws by itself."""
 from __future__ import annotations
 
-from pathlib import Path
+import shutil
 
 import pytest
 
@@ -24,6 +24,15 @@ def runs_root(tmp_path_factory):
         q = JobQueue(root)
         for job in q.poll():
             q.cancel(job.id)
+
+
+def settled(page) -> None:
+    """Wait until the page is still, for a screenshot: no script run in progress, no job left in
+    the sidebar's count (its fragment ticks every 2 s) and every chart drawn by plotly."""
+    page.locator('[data-testid="stSidebar"]').get_by_text("Jobs:").wait_for(state="hidden", timeout=15_000)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=15_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".every(el => el._fullLayout && el.querySelector('.main-svg'))", timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +63,18 @@ def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
         assert page.locator('[data-testid="stException"]').count() == 0
         assert (runs_root / f"{PARENT}+lr=0.1" / "lineage.json").is_file()
         ARTIFACTS.mkdir(exist_ok=True)
-        page.wait_for_timeout(2500)  # charts settle; the sidebar job count ticks every 2 s
+        settled(page)
         page.screenshot(path=str(ARTIFACTS / "browser-rerun.png"), full_page=True)
     finally:
         page.close()
 
 
 @pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(), reason="no sample_runs/")
-def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, runs_root):
+def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, runs_root, batch16_rerun):
     # batch 16 instead of 64: 90 steps an epoch instead of 23, so step 460 is the parent's
     # last epoch but the child's fifth; by epoch both end at 20.
-    from trainers.rerun import submit_rerun
-
-    q = JobQueue(runs_root)
-    job = submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"batch_size": 16})
-    assert q.wait(job.id, timeout=180).state == "done"
-    name = Path(job.run_dir).name
+    name = batch16_rerun.name
+    shutil.copytree(batch16_rerun, runs_root / name)  # its lineage names the sample
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     try:
         page.goto(f"{app_url}/compare?run={name}")
@@ -84,8 +89,8 @@ def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, 
         assert all(abs(end - 20) < 0.01 for _, end in ends), ends  # aligned: both end at epoch 20
         assert page.locator('[data-testid="stException"]').count() == 0
         ARTIFACTS.mkdir(exist_ok=True)
-        page.wait_for_timeout(2000)  # charts settle
         page.get_by_text("Curves: parent vs re-run").scroll_into_view_if_needed()
+        settled(page)
         page.screenshot(path=str(ARTIFACTS / "browser-compare-by-epoch.png"), full_page=True)
     finally:
         page.close()
