@@ -112,10 +112,26 @@ class RunData:
 
     # ---- canonical access (what rules use) -------------------------------------------
     def originals_for(self, canonical: str) -> list[str]:
-        return [orig for orig, canon in self.tag_map.items() if canon == canonical]
+        if not canonical:
+            return [orig for orig, canon in self.tag_map.items() if canon == canonical]
+        return list(self._by_canonical().get(canonical, ()))
 
     def canonical_tags(self) -> set[str]:
-        return {c for c in self.tag_map.values() if c}
+        return set(self._by_canonical())
+
+    def _by_canonical(self) -> dict[str, tuple[str, ...]]:
+        """canonical -> its originals, in `tag_map`'s order: built once per tag map (rules ask
+        ~40 times a run), kept beside the fields, not in them (a `replace` copy builds its own)."""
+        known = self.__dict__.get("_canonicals")
+        if known is not None and known[0] is self.tag_map:  # tag maps are never changed in place
+            return known[1]
+        by: dict[str, list[str]] = {}
+        for orig, canon in self.tag_map.items():
+            if canon:
+                by.setdefault(canon, []).append(orig)
+        out = {canon: tuple(origs) for canon, origs in by.items()}
+        object.__setattr__(self, "_canonicals", (self.tag_map, out))
+        return out
 
     def has(self, canonical: str) -> bool:
         return bool(self.originals_for(canonical))
@@ -145,8 +161,8 @@ class RunData:
         if not originals:
             return None
         key = ("scalar", canonical, tuple((o, tuple(self.derived.get(o) or ())) for o in originals))
-        best = self._tables().remembered(key, lambda: max(
-            (self.original(o) for o in originals), key=len).rename(canonical))
+        best = self._tables().remembered(key, lambda: _named(max((self.original(o) for o in originals), key=len),
+                                                             canonical))
         return best if len(best) else None
 
     def chosen_original(self, canonical: str) -> str | None:
@@ -239,6 +255,12 @@ class RunData:
             tables = TagSeries(self.scalars, self.histograms)
             object.__setattr__(self, "tag_series", tables)  # a cache, not part of the value
         return tables
+
+
+def _named(series: pd.Series, name: str) -> pd.Series:
+    """The series under `name`: itself when it has that name already (a shared, read-only
+    series either way; `rename` would copy it)."""
+    return series if series.name == name else series.rename(name)
 
 
 def _is_layer(canonical: str, prefix: str) -> bool:

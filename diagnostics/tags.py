@@ -451,7 +451,11 @@ DETECTION_WRITERS = ("yolov5", "detectron2", "tf-object-detection")
 
 def task_of(tag_names: Iterable[str], writer: str | None = None) -> str | None:
     """The run's task from its writer and tags, or None when they do not tell."""
-    names = list(tag_names)
+    return _task_of(tuple(tag_names), writer)
+
+
+@functools.lru_cache(maxsize=512)
+def _task_of(names: tuple[str, ...], writer: str | None) -> str | None:
     if loss_kind(names) == "adversarial":
         return "generation"
     if writer in DETECTION_WRITERS:

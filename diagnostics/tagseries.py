@@ -73,11 +73,13 @@ class TagIndex:
         return self.order[self.bounds[i]:self.bounds[i + 1]] if i is not None else self.order[:0]
 
 
-def _step_series(tag: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> pd.Series:
+def _step_series(tag: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray,
+                 index_of=None) -> pd.Series:
     """One tag's rows (file order) as `RunData.original` documents it: sorted by wall time
-    (stable), the last write of a step wins, sorted by step."""
-    in_order = len(steps) < 2 or (bool(np.all(steps[1:] > steps[:-1]))
-                                  and bool(np.all(walls[1:] >= walls[:-1])))
+    (stable), the last write of a step wins, sorted by step. `index_of(steps)`: the step index
+    (by default a new one)."""
+    in_order = len(steps) < 2 or (bool((steps[1:] > steps[:-1]).all())
+                                  and bool((walls[1:] >= walls[:-1]).all()))
     if not in_order:  # a resumed or restarted run re-logged steps, or clocks went back
         by_time = np.argsort(walls, kind="stable")  # NaN last, as pandas' sort_values
         steps, values = steps[by_time], values[by_time]
@@ -86,7 +88,8 @@ def _step_series(tag: str, steps: np.ndarray, walls: np.ndarray, values: np.ndar
         last = len(steps) - 1 - first_from_end
         steps, values = steps[last], values[last]
     steps.flags.writeable = values.flags.writeable = False  # shared by every caller
-    return pd.Series(values, index=pd.Index(steps, name="step", copy=False), name=tag, copy=False)
+    index = index_of(steps) if index_of else pd.Index(steps, name="step", copy=False)
+    return pd.Series(values, index=index, name=tag, copy=False)
 
 
 class TagSeries:
@@ -99,6 +102,7 @@ class TagSeries:
         self._scalar_columns: tuple[np.ndarray, np.ndarray, np.ndarray] = ()  # type: ignore[assignment]
         self._hist_index: TagIndex | None = None
         self._hist_tags: frozenset[str] | None = None
+        self._step_index: pd.Index | None = None  # the last step index built: tags logged together share it
         # original tag -> its series; (derived tag, parts) and ("scalar", canonical, originals)
         # -> theirs
         self._series: dict = {}
@@ -130,8 +134,19 @@ class TagSeries:
         if cached is None:
             rows = self.scalar_index().positions(tag)
             steps, walls, values = self._scalar_columns
-            cached = self._series.setdefault(tag, _step_series(tag, steps[rows], walls[rows], values[rows]))
+            cached = self._series.setdefault(tag, _step_series(tag, steps[rows], walls[rows], values[rows],
+                                                               self._index_of))
         return cached
+
+    def _index_of(self, steps: np.ndarray) -> pd.Index:
+        """A step index for `steps` (read-only): the one built last when it holds the same steps
+        (a run's tags are mostly logged at the same steps: an index costs more than the check).
+        Indexes are immutable, so series sharing one behave as with equal ones."""
+        last = self._step_index
+        if last is not None and len(last) == len(steps) and np.array_equal(last.to_numpy(), steps):
+            return last
+        index = self._step_index = pd.Index(steps, name="step", copy=False)
+        return index
 
     def remembered(self, key, build) -> pd.Series:
         """`build()`'s series, built once per key (derived tags, canonical picks)."""

@@ -180,6 +180,20 @@ def test_metadata_with_content_and_data_class(monkeypatch):
     assert _slow_records(buf, monkeypatch) == 1
 
 
+def test_a_record_longer_than_a_scalar_takes_is_left_to_the_protobuf_path(monkeypatch):
+    """Metadata `content` the scalars plugin never writes makes a record longer than
+    `tensor_scalars._LONGEST`: not parsed in bulk (a histogram's records are not looked at
+    twice), read by the protobuf path to the same rows, its tag named for the bare tensors."""
+    long = _field(0x4A, _field(0x0A, _field(0x0A, b"scalars") + _field(0x12, bytes(600))))
+    events = [event(s, "m", tensor(0.25 * s), long if s in (0, 3) else b"") for s in range(6)]
+    events += [event(s, "short", tensor(s / 3)) for s in range(6)]
+    buf = framed(events)
+    assert len(events[0]) > tensor_scalars._LONGEST > len(events[1])
+    fe = _both(buf, monkeypatch)
+    assert fe.steps.size == 12 and set(fe.scalar_tags) == {"m", "short"}
+    assert _slow_records(buf, monkeypatch) == 1 + 2  # the header and the two long records
+
+
 # ---- a file of every variant, across batches and reads ------------------------------------------
 
 
