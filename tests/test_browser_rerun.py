@@ -3,7 +3,7 @@ in the background and its comparison with the parent (the verdict) appears by it
 the page's timed fragments rather than by the test; and a run still being written redraws by itself."""
 from __future__ import annotations
 
-import shutil
+from pathlib import Path
 
 import pytest
 
@@ -70,11 +70,16 @@ def test_apply_and_rerun_shows_the_childs_verdict(app_url, browser, runs_root):
 
 
 @pytest.mark.skipif(not (sources.SAMPLES_ROOT / PARENT).is_dir(), reason="no sample_runs/")
-def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, runs_root, batch16_rerun):
+def test_a_rerun_with_another_batch_size_is_overlaid_by_epoch(app_url, browser, runs_root):
     # batch 16 instead of 64: 90 steps an epoch instead of 23, so step 460 is the parent's
-    # last epoch but the child's fifth; by epoch both end at 20.
-    name = batch16_rerun.name
-    shutil.copytree(batch16_rerun, runs_root / name)  # its lineage names the sample
+    # last epoch but the child's fifth; by epoch both end at 20. Trained as a user's re-run is:
+    # a background job of the app's own queue.
+    from trainers.rerun import submit_rerun
+
+    q = JobQueue(runs_root)
+    job = submit_rerun(q, sources.SAMPLES_ROOT / PARENT, {"batch_size": 16})
+    assert q.wait(job.id, timeout=180).state == "done"
+    name = Path(job.run_dir).name
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     try:
         page.goto(f"{app_url}/compare?run={name}")

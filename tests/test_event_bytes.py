@@ -114,3 +114,11 @@ def test_a_logdir_loads_the_same_mapped_or_read(tmp_path, monkeypatch):
         assert name_a == name_b and p_a == p_b
         pd.testing.assert_frame_equal(s_a, s_b)
         pd.testing.assert_frame_equal(h_a, h_b)
+
+
+def test_by_default_nothing_is_mapped(tmp_path):
+    # a file truncated while mapped is a SIGBUS that would take the app's server down
+    data = header() + b"".join(good_records(20))
+    old = _write(tmp_path / "old", data)
+    with event_bytes.whole(old, len(data), settled=True) as got:
+        assert isinstance(got, bytes) and got == data
