@@ -77,7 +77,7 @@ class Framer:
         self._crc_left = 4 * self.n + (1 << 20)
         if self.n == 0:
             raise ReaderError(name, Msg("file.empty"))
-        if buf[: len(_LFS_MAGIC)] == _LFS_MAGIC:  # bytes or a mapped file (`event_bytes`)
+        if buf.startswith(_LFS_MAGIC):
             raise ReaderError(name, Msg("file.git_lfs"))
         self._start = 0
         if not self._header_ok(0):

@@ -21,9 +21,9 @@ import os
 import time
 from pathlib import Path
 
-from diagnostics import assemble, event_bytes, live, tags
+from diagnostics import assemble, live, tags
 from diagnostics.assemble import File as _File
-from diagnostics.files import NotRegular
+from diagnostics.files import NotRegular, open_regular
 from diagnostics.messages import Msg
 from diagnostics.reader_cache import FolderCache
 from diagnostics.records import FileEvents, ReaderError, decode
@@ -86,8 +86,9 @@ def _read_file(f: _File, size: int, live_mtime_ns: int, limits, *,
     try:
         fe = live.grown(f.path, f.shown, size) if incremental else None
         if fe is None:
-            with event_bytes.whole(f.path, size, settled=not live_mtime_ns) as data:  # only what was stat'ed
-                fe = decode(data, f.shown)
+            with open_regular(f.path) as fh:
+                data = fh.read(max(size, 0))  # only what was stat'ed: a live file may grow meanwhile
+            fe = decode(data, f.shown)
         if incremental:
             live.remember(f.path, size, fe)
     except ReaderError as err:
