@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagnostics import sessions, tags
+from diagnostics import sessions, tag_hints, tags
 from diagnostics.files import NotRegular, read_regular
 from diagnostics.messages import Msg
 from diagnostics.records import FileEvents
@@ -64,7 +64,7 @@ def _build_run(name, run_dir, parsed, errors, ours, from_json, overrides) -> Run
     scalars, histograms, tag_names = _frames(name, parsed)
     hparams = next((fe.hparams for _, fe in parsed if fe.hparams), None)
     config = from_json if ours else hparams or from_json  # ours, else hparams, else any config.json
-    writer = "run-doctor" if ours else tags.guess_writer(
+    writer = "run-doctor" if ours else tag_hints.guess_writer(
         tag_names,
         [p for f, _ in parsed for p in (f.shown, str(f.path))],
         [fe.source_writer for _, fe in parsed],

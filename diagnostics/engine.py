@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from diagnostics import rules as registry
-from diagnostics import tags
+from diagnostics import tag_hints, tags
 from diagnostics.messages import Msg
 from diagnostics.model import Finding, NotAssessed, Report
 from diagnostics.rules import Rule
@@ -85,7 +85,7 @@ def diagnose(run: RunData, *, rules: Iterable[str | Rule] | None = None) -> Repo
     known = registry.RULES  # read now: a registry swapped in is the one that counts
     selected = [known[r] if isinstance(r, str) else r for r in (rules or known.values())]
     by_id = {rule.id: rule for rule in selected}
-    kind, task = run.loss_kind(), tags.task_of(run.tag_map, run.writer)
+    kind, task = run.loss_kind(), tag_hints.task_of(run.tag_map, run.writer)
     outcomes = {rule.id: _not_fit(rule, run, kind) if _cannot_serve(rule, run, kind)
                 else _run_rule(rule, run) for rule in selected}
     outcomes = _apply_interactions(outcomes, {rid: _stage(rid, by_id) for rid in outcomes})

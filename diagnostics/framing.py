@@ -7,13 +7,9 @@ work at once; after the loop, `tail`, `clean` and `problems` say how the bytes e
 
 Cost is linear in the file size with a small constant, whatever the bytes are:
 - records are followed by their length fields in one tight Python loop per batch, and their
-  data CRCs checked by the C `google_crc32c` (masking and comparing in numpy);
+  data CRCs checked a batch at a time (`record_checks`);
 - damage (a record whose data CRC and length CRC both fail) makes the framer search forward for
-  the next intact record: every offset followed by four zero bytes (the high half of a length
-  < 4 GiB) is a candidate. The first few are tried one by one (a run of zeros is skipped at
-  once: no header is all zeros); past them, the length CRCs of a window of candidates are
-  computed at once in numpy (slicing-by-8 tables). Only a candidate whose length CRC holds has
-  its data checksummed;
+  the next intact record (`record_checks.RecordChecks._resync`);
 - after damage the framer checks record by record until a stretch is intact again, then frames
   segments that start small and double: work done past the next damage and thrown away is never
   more than the intact stretch before it earned;
@@ -25,56 +21,40 @@ to show the cost grows with the input, not faster.
 """
 from __future__ import annotations
 
-import re
-import struct
 from collections.abc import Iterator
 
-import google_crc32c
 import numpy as np
 
-from diagnostics.crc import crc as _crc
 from diagnostics.crc import masked as _masked1
-from diagnostics.crc import masked_header_crcs, masked_np, u32_at
 from diagnostics.errors import ReaderError
 from diagnostics.messages import Msg
+from diagnostics.record_checks import U32, U64, RecordChecks
 
-_U64 = struct.Struct("<Q").unpack_from
-_U32 = struct.Struct("<I").unpack_from
 _LFS_MAGIC = b"version https://git-lfs"
 BATCH = 65_536  # records per batch: bounds the decoder's working memory
 _CAREFUL = 64  # after damage: records checked one by one before framing segments again
 _FIRST_SEGMENT = 128  # ...and the first segment after that is this small, then doubles
-_NEAR = 64  # candidates a search tries one by one before checking windows of them at once
-_NONZERO = re.compile(rb"[^\x00]")
-_BIG = 1 << 20  # records longer than this are checksummed in pieces (no copy of the whole)
 _SPANS_NAMED = 5  # damaged spans reported one by one; the rest are summed up
-
-
-_EMPTY_HEADER_CRC = struct.pack("<I", _masked1(_crc(bytes(8))))  # the length CRC of a zero length
 
 
 def _looks_like_text(head: bytes) -> bool:
     return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in head)
 
 
-class Framer:
+class Framer(RecordChecks):
     """The intact records of `buf`. Raises ReaderError (at construction) when the bytes hold no
     intact record at all and are not one record cut short (an LFS pointer, text, noise)."""
 
     def __init__(self, buf: bytes, name: str):
-        self.buf, self.name, self.n = buf, name, len(buf)
-        self.arr = np.frombuffer(buf, np.uint8)
+        # Honest bytes are walked about once and checksummed about once; crafted ones get a few
+        # times that, then the rest is called unreadable.
+        super().__init__(buf, walk_budget=len(buf) // 4 + 4 * BATCH, crc_budget=4 * len(buf) + (1 << 20))
+        self.name = name
         self.problems: list[str] = []
         self.tail = 0  # bytes of a record cut short at the end
         self.clean = True  # False: the end of the file could not be framed
         self.corrupt = 0  # records skipped for a data CRC mismatch
-        self.walked = 0  # records followed (work done, for tests)
-        self.checked = 0  # bytes checksummed (work done, for tests)
         self._spans = self._span_bytes = 0
-        # Honest bytes are walked about once and checksummed about once; crafted ones get a few
-        # times that, then the rest is called unreadable.
-        self._walk_left = self.n // 4 + 4 * BATCH
-        self._crc_left = 4 * self.n + (1 << 20)
         if self.n == 0:
             raise ReaderError(name, Msg("file.empty"))
         if buf.startswith(_LFS_MAGIC):
@@ -86,49 +66,6 @@ class Framer:
                 raise ReaderError(name, Msg("file.text" if _looks_like_text(buf[:256]) else "file.no_framing"))
             self.problems.append(Msg("file.junk_head", n=found))
             self._start = found
-
-    # ---- checks ---------------------------------------------------------------------------
-
-    def _header_ok(self, pos: int) -> bool:
-        return pos + 12 <= self.n and _masked1(_crc(self.buf[pos : pos + 8])) == _U32(self.buf, pos + 8)[0]
-
-    def _span_crc(self, a: int, b: int) -> int:
-        self.checked += b - a
-        self._crc_left -= b - a
-        if b - a <= _BIG:
-            return _crc(self.buf[a:b])
-        crc = 0
-        for s in range(a, b, _BIG):
-            crc = google_crc32c.extend(crc, self.buf[s : min(b, s + _BIG)])
-        return crc
-
-    def _record_ok(self, pos: int) -> bool:
-        """Both CRCs of the record at pos hold (its length CRC was checked already). A record
-        longer than the checksum budget left is not checked: the budget is spent."""
-        end = pos + 12 + _U64(self.buf, pos)[0]
-        if end - pos - 12 > self._crc_left:
-            self._crc_left = -1
-            return False
-        return end + 4 <= self.n and _masked1(self._span_crc(pos + 12, end)) == _U32(self.buf, end)[0]
-
-    def _data_ok(self, heads: np.ndarray, stop: int) -> np.ndarray:
-        """Per record: does the masked crc32c of its data match the stored one?"""
-        ends = np.append(heads[1:], stop) - 4  # where each record's data CRC sits
-        starts = heads + 12
-        lens = ends - starts
-        buf = self.buf
-        big = np.flatnonzero(lens > _BIG)
-        if big.size:  # rare: checksummed in pieces, one by one
-            crcs = np.zeros(heads.size, np.uint64)
-            for i in range(heads.size):
-                crcs[i] = self._span_crc(int(starts[i]), int(ends[i]))
-        else:
-            crcs = np.fromiter([_crc(buf[a:b]) for a, b in zip(starts.tolist(), ends.tolist())],
-                               np.uint64, heads.size)
-            total = int(lens.sum())
-            self.checked += total
-            self._crc_left -= total
-        return masked_np(crcs) == u32_at(self.arr, ends)
 
     # ---- following lengths ---------------------------------------------------------------------
 
@@ -143,7 +80,7 @@ class Framer:
             if pos + 16 > n:
                 full = False
                 break
-            nxt = pos + 16 + _U64(buf, pos)[0]
+            nxt = pos + 16 + U64(buf, pos)[0]
             if nxt > n:
                 full = False
                 break
@@ -152,59 +89,6 @@ class Framer:
         self.walked += len(heads)
         self._walk_left -= len(heads)
         return np.asarray(heads, np.int64), pos, full and pos + 16 <= self.n
-
-    # ---- searching past damage ---------------------------------------------------------------
-
-    def _resync(self, frm: int) -> int | None:
-        """The first offset >= frm where an intact record starts, or None. Near candidates are
-        tried one by one (a run of zeros skipped at once: no header is all zeros); past
-        `_NEAR` of them, whole windows of candidates are checked at once in numpy."""
-        buf, n = self.buf, self.n
-        search = frm + 4
-        for _ in range(_NEAR):
-            hit = buf.find(b"\0\0\0\0", search)
-            if hit < 0 or hit + 12 > n:
-                return None
-            pos = hit - 4
-            if pos >= frm:
-                if buf[pos : pos + 4] == b"\0\0\0\0" and buf[pos + 8 : pos + 12] == b"\0\0\0\0":
-                    nonzero = _NONZERO.search(buf, pos + 12)  # the next header must hold one
-                    if nonzero is None:
-                        return None
-                    search = max(hit + 1, nonzero.start() - 7)
-                    continue
-                length = _U64(buf, pos)[0]
-                header = buf[pos + 8 : pos + 12] == _EMPTY_HEADER_CRC if length == 0 else self._header_ok(pos)
-                if header and pos + 16 + length <= n:
-                    if self._over_budget():
-                        return None
-                    if self._record_ok(pos):
-                        return pos
-            search = hit + 1
-        return self._resync_wide(max(frm, search - 4))
-
-    def _resync_wide(self, frm: int) -> int | None:
-        arr, n = self.arr, self.n
-        start, window = frm, 1 << 12
-        while start + 16 <= n:
-            end = min(n - 15, start + window)  # candidates p: p + 16 <= n
-            z = arr[start + 4 : end + 7] == 0
-            width = end - start
-            hit = z[:width] & z[1 : width + 1] & z[2 : width + 2] & z[3 : width + 3]
-            cand = np.flatnonzero(hit) + start
-            if cand.size:
-                cand = cand[cand.astype(np.uint64) + np.uint64(16) + u32_at(arr, cand) <= np.uint64(n)]
-                cand = cand[masked_header_crcs(arr, cand) == u32_at(arr, cand + 8)]
-                for p in cand.tolist():
-                    if self._over_budget():
-                        return None
-                    if self._record_ok(p):
-                        return p
-            start, window = end, min(window * 4, 1 << 22)
-        return None
-
-    def _over_budget(self) -> bool:
-        return self._walk_left < 0 or self._crc_left < 0
 
     # ---- the batches -------------------------------------------------------------------------
 
@@ -262,7 +146,7 @@ class Framer:
         while careful:
             if self._over_budget():
                 return self._unreadable(pos), 0
-            if pos + 16 > n or pos + 16 + _U64(buf, pos)[0] > n:
+            if pos + 16 > n or pos + 16 + U64(buf, pos)[0] > n:
                 end = self._end(pos)
                 if end is None:
                     return None, 0
@@ -270,8 +154,8 @@ class Framer:
                 continue
             self.walked += 1
             self._walk_left -= 1
-            end = pos + 12 + _U64(buf, pos)[0]
-            if _masked1(self._span_crc(pos + 12, end)) == _U32(buf, end)[0]:
+            end = pos + 12 + U64(buf, pos)[0]
+            if _masked1(self._span_crc(pos + 12, end)) == U32(buf, end)[0]:
                 out.add_one(pos + 12, end - pos - 12)
                 pos, careful = end + 4, careful - 1
             elif self._header_ok(pos):

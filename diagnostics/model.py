@@ -85,7 +85,7 @@ class Finding:
     message: Msg
     evidence: tuple[Evidence, ...]
     onset_step: int | None = None
-    task: str | None = None  # the run's task (`tags.task_of`): which remedies can help it
+    task: str | None = None  # the run's task (`tag_hints.task_of`): which remedies can help it
 
     @property
     def title(self) -> Msg:

@@ -8,7 +8,7 @@ only ends before the harm delivers the same outcome as the run it stopped.
 Which measure, the same for every run of a comparison (`outcome_metric`):
 
     val/metric  the run's main validation metric (mAP, F1, BLEU...) when every run logs it and
-                its name says which way is better (`tags.metric_direction`)
+                its name says which way is better (`tag_hints.metric_direction`)
     val/loss    the best validation loss, when every run logs one and all train the same loss
     val/acc     when the loss function itself differs (MSE vs cross-entropy: different units)
                 or there is no validation loss
@@ -34,7 +34,7 @@ import pandas as pd
 from diagnostics.model import Report, plain_number
 from diagnostics.rundata import RunData
 from diagnostics.signals import finite
-from diagnostics.tags import metric_direction, task_of
+from diagnostics.tag_hints import metric_direction, task_of
 
 LOSS_TAGS = ("val/loss", "train/loss")
 SCALE_RATIO = 30.0  # first losses this many times apart: not the same loss on the same data

@@ -9,7 +9,7 @@ named by its path relative to the root ("." -> the root folder's own name); fold
 leading "." are not searched. Sibling split folders are ONE run folder, their parent:
 `train/`+`validation/` (Keras), `train/`+`eval/` (Trax, TF OD API), or a folder with events plus
 an `eval/` child (tf.estimator). Tags from the validation side get the folder's name as prefix
-(`validation/epoch_loss`, `eval/loss`) so `tags.py` maps them to `val/*`. A folder named
+(`validation/epoch_loss`, `eval/loss`) so the alias table (`tag_names.py`) maps them to `val/*`. A folder named
 validation/valid/val/eval/evaluation is a validation side even alone (its tags are prefixed
 too); `test/` only next to a train side or inside a run.
 
@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from diagnostics import archives, discover, live, run_dirs, run_folder, tags
+from diagnostics import archives, discover, live, run_dirs, run_folder, tag_names
 from diagnostics.assemble import File as _File
 from diagnostics.files import kind, shown
 from diagnostics.messages import Msg
@@ -159,7 +159,7 @@ def _detached(result: LoadResult) -> LoadResult:
 
 def _lone_side(name: str) -> str:
     """Tag prefix for a validation folder read on its own (not `test`: a common run name)."""
-    return f"{shown(name)}/" if name.lower() in tags.VAL_SPLITS else ""
+    return f"{shown(name)}/" if name.lower() in tag_names.VAL_SPLITS else ""
 
 
 def _load_tree(root: Path, root_name: str, overrides, limits: Limits, *, live: bool,

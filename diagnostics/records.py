@@ -1,7 +1,8 @@
 """Event-file bytes -> columns: `decode` (a whole file) and `extend` (bytes appended to one).
 
-The byte format lives in `framing.py` (TFRecord framing, CRCs) and `summaries.py` (Event
-protobufs -> rows); this module runs them over one file batch by batch and keeps the columns.
+The byte format lives in `framing.py` (TFRecord framing; its CRCs in `record_checks.py`) and
+`summaries.py` (Event protobufs -> rows); this module runs them over one file batch by batch and
+keeps the columns.
 
 Speed (see benchmarks/reader_speed.py): records laid out exactly as `SummaryWriter.add_scalar`
 writes them (wall_time, step, one simple_value) or as TF2/Keras write a scalar tensor

@@ -132,7 +132,7 @@ TASK_NAMES = {
 def remedies_for(rule_id: str, lang: str = "en", task: str | None = None) -> tuple[Remedy, ...]:
     """The remedies for one problem, in the documents' order. KeyError for an unknown rule.
 
-    `task` (`tags.task_of`): remedies that cannot help that task follow the others, in their
+    `task` (`tag_hints.task_of`): remedies that cannot help that task follow the others, in their
     own order, marked `applies=False` with the reason; None (unknown task) keeps them all."""
     _lang(lang)
     entries = CATALOGUE[_rule(rule_id)]

@@ -49,7 +49,7 @@ class Entry:
     change: Mapping[str, Any] | None
     en: tuple[str, str]
     zh: tuple[str, str]
-    # The tasks (`tags.TASKS`) the remedy can help; None: any. A run whose task is known and
+    # The tasks (`tag_hints.TASKS`) the remedy can help; None: any. A run whose task is known and
     # not among them gets the remedy last, marked as not applying (cross-entropy is no fix
     # for an object detector's or a regression's loss).
     tasks: frozenset[str] | None = None

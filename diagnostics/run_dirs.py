@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from diagnostics import tags
+from diagnostics import tag_names
 
 EVENT_MARK = "tfevents"  # TensorBoard names every event file `events.out.tfevents.*`
 TRAINER_FILES = ("config.json", "status.json", "lineage.json")  # what our trainer writes first
@@ -57,9 +57,9 @@ def searched(name: str) -> bool:
 def side(name: str) -> str | None:
     """"train" or "val" for a split folder's name (`test` counts as a validation side), else None."""
     low = name.lower()
-    if low in tags.VAL_SPLITS or low in tags.TEST_SPLITS:
+    if low in tag_names.VAL_SPLITS or low in tag_names.TEST_SPLITS:
         return "val"
-    return "train" if low in tags.TRAIN_SPLITS else None
+    return "train" if low in tag_names.TRAIN_SPLITS else None
 
 
 def joins(name: str, parent_events: Callable[[], bool], parent_sides: Callable[[], Iterable[str | None]]) -> bool:

@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 
-from diagnostics import assemble, live, tags
+from diagnostics import assemble, live, tag_names
 from diagnostics.assemble import File as _File
 from diagnostics.files import NotRegular, open_regular
 from diagnostics.messages import Msg
@@ -71,7 +71,7 @@ def _read_files(files, stats, is_live, limits, cache):
         fe, notes = _read_file(f, size, is_live_file and mtime_ns, limits, incremental=cache and is_live_file)
         errors.extend(FileProblem(f.shown, n) for n in notes)
         if fe is not None:
-            side = f.side or ("eval/" if any(t.startswith(tags.EVAL_FILE_MARKERS) for t in fe.scalar_tags) else "")
+            side = f.side or ("eval/" if any(t.startswith(tag_names.EVAL_FILE_MARKERS) for t in fe.scalar_tags) else "")
             parsed.append((_File(f.path, f.shown, side), fe))
     return parsed, errors
 

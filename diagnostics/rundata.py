@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.messages import to_json
-from diagnostics.tags import apply_overrides, default_losses, is_reconstruction, loss_kind
+from diagnostics.tag_hints import is_reconstruction, loss_kind
+from diagnostics.tags import apply_overrides, default_losses
 from diagnostics.tagseries import TagSeries
 
 SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
@@ -213,13 +214,13 @@ class RunData:
         return self._tables().histogram(tag)
 
     def histogram_statistic(self, tag: str, statistic: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
-        """`statistic(self.histogram(tag))` (e.g. `signals.hist_l2`), computed once per run:
+        """`statistic(self.histogram(tag))` (e.g. `histogram_stats.hist_l2`), computed once per run:
         several rules read the same layers. Shared: read it, do not modify it."""
         return self._tables().remembered(("histogram", tag, statistic),
                                          lambda: statistic(self.histogram(tag)))
 
     def loss_kind(self) -> str | None:
-        """What the run's losses are when they do not measure fit (`tags.loss_kind`:
+        """What the run's losses are when they do not measure fit (`tag_hints.loss_kind`:
         adversarial, reinforcement, contrastive), or None. A loss the user mapped by hand is
         taken as an ordinary loss: they said what it is."""
         if not default_losses(self.tag_map):

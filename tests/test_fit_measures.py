@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from diagnostics import tags
+from diagnostics import tag_hints, tags
 from diagnostics.engine import diagnose
 from diagnostics.messages import english
 from diagnostics.reader import load
@@ -29,7 +29,7 @@ def _write(folder, curves_by_tag: dict[str, tuple[np.ndarray, np.ndarray]]) -> N
     ("val/loss", -1), ("eval/perplexity", -1), ("val_mae", -1), ("val/error", -1), ("val/wer", -1),
 ])
 def test_metric_directions(tag, direction):
-    assert tags.metric_direction(tag) == direction
+    assert tag_hints.metric_direction(tag) == direction
 
 
 def test_validation_metrics_are_mapped_best_first():
@@ -97,7 +97,7 @@ def test_gan_losses_are_not_judged_for_fit_but_its_reconstruction_loss_is(tmp_pa
     (["train_loss", "val_loss", "val_acc"], None),
 ])
 def test_loss_kinds(names, kind):
-    assert tags.loss_kind(names) == kind
+    assert tag_hints.loss_kind(names) == kind
 
 
 def test_a_loss_that_touches_zero_once_is_still_judged():
@@ -110,10 +110,10 @@ def test_a_loss_that_touches_zero_once_is_still_judged():
 
 
 def test_remedies_that_cannot_help_the_task_come_last_marked():
-    assert tags.task_of(["train/box_loss", "metrics/mAP_0.5"], "yolov5") == "detection"
-    assert tags.task_of(["train_loss", "val_loss", "val_mae"]) == "regression"
-    assert tags.task_of(["epoch_loss", "epoch_accuracy"], "keras") == "classification"
-    assert tags.task_of(["loss", "eval_loss"]) is None
+    assert tag_hints.task_of(["train/box_loss", "metrics/mAP_0.5"], "yolov5") == "detection"
+    assert tag_hints.task_of(["train_loss", "val_loss", "val_mae"]) == "regression"
+    assert tag_hints.task_of(["epoch_loss", "epoch_accuracy"], "keras") == "classification"
+    assert tag_hints.task_of(["loss", "eval_loss"]) is None
     ids = [e.id for e in CATALOGUE["underfitting"]]
     assert [r.id for r in remedies_for("underfitting", "en", None)] == ids
     assert [r.id for r in remedies_for("underfitting", "en", "classification")] == ids

@@ -654,7 +654,7 @@ def test_the_trainers_path_and_job_errors_read_as_chinese(tmp_path, capsys):
 
 
 def test_a_job_error_in_its_entry_keeps_its_key_and_a_foreign_key_leaves_the_text(tmp_path):
-    from trainers.job_record import job_from_entry
+    from trainers.job_entry import job_from_entry
     from trainers.jobs import Job
 
     error = Msg("job.ended", why=Msg("job.exit_code", code=2))

@@ -107,19 +107,19 @@ def test_layers_sort_in_natural_order():
 def test_overfitting_quiet_examples_are_quiet_for_their_stated_reason():
     from dataclasses import replace
 
-    from diagnostics.rules import overfitting as ov
+    from diagnostics.rules import overfitting_examples as ov
     rule = RULES["overfitting"]
-    stopped = ov._early_stopped()
+    stopped = ov.early_stopped()
     assert rule.run(stopped) is None
     # the same curves without the stopper in the config: the patience window looks like a rise
     assert isinstance(rule.run(replace(stopped, config=None)), Finding)
     assert isinstance(rule.run(replace(stopped, config={"early_stopping_patience": 2})), Finding)
     # the floor's rise is real in ratio terms; only the jitter test calls it noise
-    assert isinstance(rule.with_thresholds(min_rise_over_noise=0.0).run(ov._noise_at_floor()),
+    assert isinstance(rule.with_thresholds(min_rise_over_noise=0.0).run(ov.noise_at_floor()),
                       Finding)
     # a perfect val/acc silences a rise that fires without it
-    assert rule.with_thresholds(acc_ceiling=1.01).run(ov._perfect_val_acc()) is not None
-    degrading = rule.run(ov._u_shaped_with_acc())
+    assert rule.with_thresholds(acc_ceiling=1.01).run(ov.perfect_val_acc()) is not None
+    degrading = rule.run(ov.u_shaped_with_acc())
     assert "val/acc went from 0.844 to 0.723" in english(degrading.message)  # at the onset, at the end
 
 
@@ -199,7 +199,7 @@ def test_a_few_epoch_means_that_swing_are_an_oscillation_a_smooth_few_are_not(tm
     # Keras logs one mean per epoch: six of them (SGD lr 0.5 on batch 16, from the quality
     # grid) are averages, not batch samples, so they are judged with the val curve.
     from diagnostics.reader import load
-    from diagnostics.tags import is_epoch_mean
+    from diagnostics.tag_hints import is_epoch_mean
 
     assert is_epoch_mean("epoch_loss") and is_epoch_mean("train_loss_epoch")
     assert not is_epoch_mean("train/loss") and not is_epoch_mean("train/epoch")

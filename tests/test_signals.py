@@ -1,4 +1,4 @@
-"""The shared signal helpers: smoothing, persistence, confidence and histogram summaries."""
+"""The shared signal helpers: smoothing, persistence, confidence, histogram summaries, fast medians."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from diagnostics import histogram_stats as hs
 from diagnostics import signals as sig
+from diagnostics.medians import rolling_median
 
 
 def series(values, steps=None) -> pd.Series:
@@ -71,7 +73,7 @@ def test_hist_l2_approximates_the_norm_of_the_values():
     values = np.random.default_rng(0).normal(0, 0.5, 10_000)
     counts, edges = np.histogram(values, bins=64)
     frame = pd.concat([_hist(0, edges, counts), _hist(10, edges * 2, counts)])
-    norms = sig.hist_l2(frame)
+    norms = hs.hist_l2(frame)
     assert norms[0] == pytest.approx(np.linalg.norm(values), rel=0.02)
     assert norms[10] == pytest.approx(2 * norms[0])
 
@@ -79,10 +81,10 @@ def test_hist_l2_approximates_the_norm_of_the_values():
 def test_hist_mass_at_or_below_zero_post_and_pre_relu():
     post = np.r_[np.zeros(900), np.linspace(0.1, 3, 100)]  # after ReLU: 90 % zeros
     counts, edges = np.histogram(post, bins=32)
-    assert sig.hist_mass_at_or_below_zero(_hist(0, edges, counts))[0] == pytest.approx(0.9, abs=0.01)
+    assert hs.hist_mass_at_or_below_zero(_hist(0, edges, counts))[0] == pytest.approx(0.9, abs=0.01)
     pre = np.random.default_rng(1).normal(-1.0, 1.0, 20_000)  # before ReLU: ~84 % below 0
     counts, edges = np.histogram(pre, bins=64)
-    assert sig.hist_mass_at_or_below_zero(_hist(0, edges, counts))[0] == pytest.approx(
+    assert hs.hist_mass_at_or_below_zero(_hist(0, edges, counts))[0] == pytest.approx(
         np.mean(pre <= 0), abs=0.01)
 
 
@@ -118,7 +120,7 @@ def test_smooth_is_pandas_centred_rolling_median_bit_for_bit(kind):
 def test_rolling_median_of_a_long_curve_in_chunks():
     values = np.round(np.random.default_rng(0).standard_normal(300_001), 2)
     for window in (5, 21, 41):
-        assert np.array_equal(sig.rolling_median(values, window),
+        assert np.array_equal(rolling_median(values, window),
                               _pandas_median(pd.Series(values), window))
 
 

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from diagnostics.tags import ALIASES, CANONICAL, apply_overrides, derived_losses, guess_writer, is_canonical, map_tags
+from diagnostics.tag_hints import guess_writer
+from diagnostics.tag_names import ALIASES, CANONICAL, is_canonical
+from diagnostics.tags import apply_overrides, derived_losses, map_tags
 
 # (writer, tags it writes, expected canonical for some of them; others must stay None)
 CASES = [

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from diagnostics import histogram_stats as hs
 from diagnostics import reader
-from diagnostics import signals as sig
 from diagnostics.rules.base import available
 from diagnostics.rundata import RunData
 
@@ -215,8 +215,8 @@ def test_histogram_statistics_match_the_per_step_versions():
     hist = messy_histograms(2)
     frames += [hist[hist["tag"] == "act/a"], hist[hist["tag"] == "grad/b"], hist.iloc[::-1]]
     for frame in frames:
-        pd.testing.assert_series_equal(sig.hist_l2(frame), old_hist_l2(frame), check_exact=True)
-        pd.testing.assert_series_equal(sig.hist_mass_at_or_below_zero(frame), old_hist_mass(frame),
+        pd.testing.assert_series_equal(hs.hist_l2(frame), old_hist_l2(frame), check_exact=True)
+        pd.testing.assert_series_equal(hs.hist_mass_at_or_below_zero(frame), old_hist_mass(frame),
                                        check_exact=True)
 
 
@@ -224,22 +224,22 @@ def test_histogram_statistics_read_float32_columns_as_float64():
     frame = messy_histograms(4)
     narrow = frame.astype({"left": np.float32, "right": np.float32, "count": np.float32})
     wide = narrow.astype({"left": np.float64, "right": np.float64, "count": np.float64})
-    pd.testing.assert_series_equal(sig.hist_l2(narrow), old_hist_l2(wide))
-    pd.testing.assert_series_equal(sig.hist_mass_at_or_below_zero(narrow), old_hist_mass(wide))
+    pd.testing.assert_series_equal(hs.hist_l2(narrow), old_hist_l2(wide))
+    pd.testing.assert_series_equal(hs.hist_mass_at_or_below_zero(narrow), old_hist_mass(wide))
 
 
 def test_histogram_statistics_of_nothing_are_empty():
     frame = messy_histograms(0).iloc[:0]
-    for stat in (sig.hist_l2, sig.hist_mass_at_or_below_zero):
+    for stat in (hs.hist_l2, hs.hist_mass_at_or_below_zero):
         assert stat(frame).empty and stat(frame).index.name == "step"
     unstamped = messy_histograms(0).assign(wall_time=np.nan)  # no write has a time: none is last
-    assert sig.hist_l2(unstamped).empty
+    assert hs.hist_l2(unstamped).empty
 
 
 def test_histogram_statistics_are_computed_once_per_run():
     run = RunData(run="r", histograms=messy_histograms(3), tag_map={"grad/b": "grad/b"})
-    first = run.histogram_statistic("grad/b", sig.hist_l2)
-    assert first is run.histogram_statistic("grad/b", sig.hist_l2)
+    first = run.histogram_statistic("grad/b", hs.hist_l2)
+    assert first is run.histogram_statistic("grad/b", hs.hist_l2)
     pd.testing.assert_series_equal(first, old_hist_l2(run.histogram("grad/b")))
 
 

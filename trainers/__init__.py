@@ -15,7 +15,7 @@
 - `executor`  where trainings run: local (default) or Ray (`RUN_DOCTOR_EXECUTOR=ray`)
 - `run_state` the typed states of runs and jobs (`RunState`)
 - `jobs`      the background queue of a runs root (`JobQueue`); its parts: `job_record` (an
-              entry and its checks), `job_registry` (files, lock, slots, quarantine),
+              entry), `job_entry` (its checks), `job_registry` (files, lock, slots, quarantine),
               `job_process`, `job_runner` (a job's process), `job_watch`, `train_job`; `run_files`
               (new run folders, JSON) and `run_status` (a run's state for display)
 - `confine`   reads and writes kept inside a runs root that someone else may have written to

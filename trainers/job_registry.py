@@ -3,7 +3,7 @@
 Trust model: everything here may have been written by someone else. `.jobs` must be a real
 folder of the runs root (a symlink to elsewhere is refused: UnsafeRegistry). Entries are opened
 with `confine.open_file` (no symlinks, regular files only, size cap) and checked by
-`job_record.job_from_entry`; an entry that fails is moved to `.jobs/quarantine/` with a one-line
+`job_entry.job_from_entry`; an entry that fails is moved to `.jobs/quarantine/` with a one-line
 `<name>.why` beside it, which the Jobs page shows, and is never used. The lock and slot files
 are opened the same way: a folder, link or FIFO planted under their names is quarantined and
 replaced, so no single bad name can wedge the queue. All writes are atomic replaces
@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from trainers.confine import atomic_write, open_file, parse_json, read_bytes, read_json
-from trainers.job_record import JOB_ID, BadEntry, Job, job_from_entry
+from trainers.job_entry import job_from_entry
+from trainers.job_record import JOB_ID, BadEntry, Job
 
 MAX_PARALLEL = 16  # slots: more would only oversubscribe a box (and bounds a hostile setting)
 ENTRY_LIMIT = 256 * 1024  # bytes: a job entry is ~1 KB

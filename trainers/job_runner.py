@@ -1,7 +1,7 @@
 """The process a background job runs in: `python -m trainers.job_runner ROOT JOB_ID SLOT_FD`.
 
 Trust model: the job's entry file is data, so the runner does not read what to run from it.
-The queue that started it hands over the entry it checked (`trainers.job_record`) in the
+The queue that started it hands over the entry it checked (`trainers.job_entry`) in the
 RUN_DOCTOR_JOB environment variable; the runner checks it once more and calls one of our own
 entry points (the trainer's `trainers.train_job.main` or `trainers.repair.main`: `ENTRY_POINT`
 in `job_record` is code, not data) with the arguments `Job.entry_point()` builds from checked
@@ -24,8 +24,9 @@ import traceback
 from dataclasses import replace
 
 from diagnostics.messages import Msg, as_msg
+from trainers.job_entry import job_from_entry
 from trainers.job_process import JOB_ENV, proc_start
-from trainers.job_record import RUNNING, error_line, job_from_entry
+from trainers.job_record import RUNNING, error_line
 from trainers.jobs import JobQueue
 
 

@@ -11,7 +11,7 @@ ends (`trainers.job_runner`), and a small watcher started beside each job
 read from the status file the trainer (or auto-repair) wrote.
 
 Trust model: the runs root is shared storage, so the registry is data, not instructions. A job
-runs only our own entry points with arguments built from checked fields (`trainers.job_record`);
+runs only our own entry points with arguments built from checked fields (`trainers.job_record`, `trainers.job_entry`);
 every path in an entry must resolve inside the runs root; an entry that fails a check is
 quarantined with a one-line reason (`rejected()`), never raised; a pid from an entry is
 signalled only once /proc shows it is that job's process (`trainers.job_process`); how many
@@ -31,6 +31,7 @@ from typing import Any
 from diagnostics.messages import Msg, as_msg
 from trainers import job_process
 from trainers.confine import OutsideRoot, atomic_write, check_run_folder, open_file
+from trainers.job_entry import job_from_entry
 from trainers.job_record import (  # noqa: F401 - the queue's public names live here too
     CANCELLED,
     CONFIG_FILE,
@@ -49,7 +50,6 @@ from trainers.job_record import (  # noqa: F401 - the queue's public names live 
     RepairTask,
     RunState,
     error_line,
-    job_from_entry,
     run_state_of,
 )
 from trainers.job_registry import MAX_PARALLEL, Registry, UnsafeRegistry, shown_name  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from diagnostics import tags
+from diagnostics import tag_names
 from diagnostics.rundata import RunData
 from ui.i18n import t
 
@@ -18,7 +18,7 @@ NONE = ""  # the "not logged" choice
 
 def roles() -> tuple[str, ...]:
     """The fixed canonical roles (train/loss, val/loss, ...); per-layer families map by name."""
-    return tags.CANONICAL
+    return tag_names.CANONICAL
 
 
 def _key(run_key: str, role: str) -> str:

@@ -6,7 +6,8 @@ name in lists of what passed), `STAGE` (1 the run is broken, 2 it cannot learn, 
 generalise: `remedies.STAGE_NAMES`), `NEEDS` (alternative sets of canonical tags; any one
 complete set suffices), `TEXT` (its English templates by name, "to_log" among them: what to log
 so that it can judge a run), `Thresholds` (a frozen dataclass with documented defaults),
-`check(run, th)` and `EXAMPLES`; it ends with `RULE = Rule(...)`. Its words are rendered at the
+`check(run, th)` and `EXAMPLES` (its synthetic runs may be built in a companion module,
+`overfitting_examples`); it ends with `RULE = Rule(...)`. Its words are rendered at the
 edge (`diagnostics.messages`) under the keys "<ID>.<name>", "<ID>.title" and "<ID>.name"; the
 Chinese ones are in `messages_zh`. Its remedies are data in the remedy catalogue, keyed by its id.
 `check` returns a `Finding` (its remedies are the catalogue's), a `NotAssessed`, or None when

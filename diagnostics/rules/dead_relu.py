@@ -9,7 +9,7 @@ Evidence: `dead_frac/<act>` (fraction of units that are 0 on the whole batch), e
 own, higher threshold), each as its median over the second half of the run (dead units stay
 dead; early transients do not count), and `train/loss`. Gated on poor progress: some dead
 units in a net that learns fine is not a finding. Both also come under everyday names
-(`dead_relu/<layer>`, `activations/<layer>`, ...: `tags.ALIASES`); a `dead_frac` series with
+(`dead_relu/<layer>`, `activations/<layer>`, ...: `tag_names.ALIASES`); a `dead_frac` series with
 values above 1 is a count or a percentage, not a fraction, and is left out.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import signals as sig
+from diagnostics.histogram_stats import hist_mass_at_or_below_zero
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves
 from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, train_progress
@@ -92,7 +93,7 @@ def _fractions(run: RunData) -> tuple[dict[str, pd.Series], str]:
     out = {}
     for tag in run.histogram_tags("act"):
         canon = run.tag_map.get(tag) or tag
-        out[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, sig.hist_mass_at_or_below_zero)
+        out[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, hist_mass_at_or_below_zero)
     return out, "hist"
 
 

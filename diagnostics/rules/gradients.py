@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from diagnostics import signals as sig
+from diagnostics.histogram_stats import hist_l2
 from diagnostics.rundata import RunData
 
 
@@ -28,7 +28,7 @@ def layer_norms(run: RunData) -> tuple[dict[str, pd.Series], str]:
         family = "grad/<layer> (histograms)"
         for tag in run.histogram_tags("grad"):
             canon = run.tag_map.get(tag) or tag
-            layers[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, sig.hist_l2)
+            layers[canon.partition("/")[2] or tag] = run.histogram_statistic(tag, hist_l2)
     return {k: layers[k] for k in sorted(layers, key=natural_key)}, family
 
 

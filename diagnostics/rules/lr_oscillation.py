@@ -37,7 +37,7 @@ validation. Train curves with fewer than `min_train_points`
 points (sparse logging) are left to the val curve: ten samples of a swinging batch loss are
 too few to tell on their own, but `min_train_points_with_val` of them may back a val curve
 (both must pass their agreeing thresholds). A train loss logged as epoch means (Keras `epoch_loss`, Lightning
-`train_loss_epoch`: `tags.is_epoch_mean`) averages its batches already: beside a val curve,
+`train_loss_epoch`: `tag_hints.is_epoch_mean`) averages its batches already: beside a val curve,
 `min_epoch_points` of each (a 6-epoch Keras run) are judged together. On our grid (dense logs) oscillating
 runs reach train >= 0.11 and val
 >= 0.060; healthy runs stay <= 0.082 (train, two moons) and <= 0.027 (val).
@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import signals as sig
-from diagnostics import tags
+from diagnostics import tag_hints
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
 from diagnostics.rules import curves, deviations
 from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, fmt, msg, too_few, unusable_loss
@@ -204,7 +204,7 @@ def _train_bounce(run: RunData, th: Thresholds, need: int) -> deviations.Deviati
 def _train_per_epoch(run: RunData) -> bool:
     """The train loss is logged as epoch means (every original of it says so)."""
     originals = run.originals_for("train/loss")
-    return bool(originals) and all(tags.is_epoch_mean(o) for o in originals)
+    return bool(originals) and all(tag_hints.is_epoch_mean(o) for o in originals)
 
 
 def _val_bounce(run: RunData, th: Thresholds, per_epoch: bool) -> deviations.Deviations | None:

@@ -50,8 +50,10 @@ import pandas as pd
 from diagnostics import signals as sig
 from diagnostics.messages import Msg
 from diagnostics.model import Evidence, Finding, NotAssessed, Severity
-from diagnostics.rules import curves, validation
-from diagnostics.rules.base import Examples, Rule, SyntheticRun, finding, msg, too_few, unusable_loss
+from diagnostics.rules import overfitting_examples as ex
+from diagnostics.rules import validation
+from diagnostics.rules.base import Examples, Rule, finding, msg, too_few, unusable_loss
+from diagnostics.rules.train_side import TrainSide, train_side
 from diagnostics.rules.validation import Curve
 from diagnostics.rundata import RunData
 
@@ -144,19 +146,17 @@ def _from_loss(run: RunData, val: pd.Series, metric: Curve | None, th: Threshold
     if len(val) < th.few_val_points or float(values.min()) < 0:
         return None
     few = len(val) < th.min_val_points
-    smooth_val = values if few else sig.smooth_values(values, th.smooth_window)
-    i_min = int(np.argmin(smooth_val))
+    i_min, low = validation.best_point(values, None if few else th.smooth_window, lowest=True)
     onset = int(val.index[i_min])
     after = len(val) - 1 - i_min
     if after < 1 or (not few and after < th.min_points_after):
         return None
-    low = float(smooth_val[i_min])
-    end = float(val.iloc[-1]) if few else float(np.median(val.iloc[-th.end_points:]))
+    end = float(val.iloc[-1]) if few else validation.end_median(val, th.end_points)
     if low <= 0:
         return None
     rise = (end - low) / low
-    train = _train_side(run, onset, th)
-    if train is None or not train.improved(th):
+    train = _improving_train(run, onset, th)
+    if train is None:
         return None
     if validation.stopped_early(run, val) or end - low < th.min_rise_over_noise * sig.jitter(val):
         return None
@@ -169,8 +169,7 @@ def _from_loss(run: RunData, val: pd.Series, metric: Curve | None, th: Threshold
     share, fitted = sig.rising_share(climb), sig.fitted_rise(climb) / low
     if few:
         if (after < th.few_points_after or share < 1.0 or rise < th.few_rise
-                or train.end > th.few_train_fall * train.at
-                or sig.first_nonfinite_step(run.scalar(train.tag)) is not None):
+                or train.end > th.few_train_fall * train.at or train.broke_down):
             return None  # three points are little: training must clearly improve, never break
         how = msg(ID, "few", n=after, total=len(val))
         confidence = th.few_confidence
@@ -189,7 +188,10 @@ def _from_loss(run: RunData, val: pd.Series, metric: Curve | None, th: Threshold
     acc_note = msg(ID, "acc_note", acc_at=f"{acc[0]:.3g}", acc_end=f"{acc[1]:.3g}") \
         if acc is not None else ""
     disagrees = ""
-    still = _still_improving(metric, onset, th) if metric is not None and metric.tag != "val/acc" else None
+    still = validation.improved_since(
+        metric, onset, min_points=th.few_val_points, window=th.smooth_window,
+        end_points=th.end_points, over_noise=th.still_over_noise,
+    ) if metric is not None and metric.tag != "val/acc" else None
     if still is not None:
         disagrees = msg(ID, "metric_disagrees", metric=metric.tag, at=still[0], end=still[1])
         confidence *= th.disagree_factor
@@ -204,22 +206,11 @@ def _from_loss(run: RunData, val: pd.Series, metric: Curve | None, th: Threshold
                      marks={"minimum": low, "start": start, "rise": rise, "rising_share": share,
                             "fitted_rise": fitted, "jitter": sig.jitter(val),
                             "level": low + th.min_given_back * (start - low)}),
-            train.evidence(onset, last, th),
+            train.evidence(onset, last, th.train_tolerance),
         ],
         low=low, onset=onset, rise_pct=100 * rise, end=end, how=how,
-        train=train.describe(), note=(acc_note, disagrees),
+        train=_train_words(train), note=(acc_note, disagrees),
     )
-
-
-def _still_improving(metric: Curve, onset: int, th: Thresholds) -> tuple[float, float] | None:
-    """(metric at the val-loss onset, at the end) when it ended better than it was there."""
-    if len(metric.values) < th.few_val_points or metric.values.index[-1] <= onset:
-        return None
-    oriented = metric.values * metric.direction
-    at, end = validation.level_at_and_end(oriented, onset, th.smooth_window, th.end_points)
-    if end > at + th.still_over_noise * sig.jitter(oriented):
-        return metric.direction * at, metric.direction * end
-    return None
 
 
 # ---- evidence 2: a validation metric ---------------------------------------------------------
@@ -228,14 +219,14 @@ def _from_metric(run: RunData, metric: Curve, val: pd.Series | None,
     values = metric.values
     if len(values) < th.min_val_points:
         return too_few(ID, metric.tag, len(values), th.min_val_points)
-    smooth = sig.smooth_values(values.to_numpy(dtype=np.float64) * metric.direction, th.smooth_window)
-    i_best = int(np.argmax(smooth))  # numpy up to the first exit: most runs stop there
+    # numpy up to the first exit: most runs stop there
+    i_best, best = validation.best_point(values.to_numpy(dtype=np.float64) * metric.direction,
+                                         th.smooth_window)
     onset = int(values.index[i_best])
     if len(values) - 1 - i_best < th.min_points_after:
         return None
     oriented = values * metric.direction
-    best, first = float(smooth[i_best]), float(oriented.iloc[0])
-    end = float(np.median(oriented.iloc[-th.end_points:]))
+    first, end = float(oriented.iloc[0]), validation.end_median(oriented, th.end_points)
     drop, gain = best - end, best - first
     if gain <= 0 or drop < th.metric_drop_share * gain or drop < th.metric_min_drop * abs(best):
         return None
@@ -243,10 +234,10 @@ def _from_metric(run: RunData, metric: Curve, val: pd.Series | None,
         return None
     if gain < th.metric_min_gain * max(abs(best), abs(first)):
         return None  # it never really improved (a metric at chance level wobbling)
-    train = _train_side(run, onset, th)
-    if train is None or not train.improved(th) or validation.stopped_early(run, oriented, higher_better=True):
+    train = _improving_train(run, onset, th)
+    if train is None or validation.stopped_early(run, oriented, higher_better=True):
         return None
-    if not train.higher_better and train.end > th.metric_train_learned * train.start_loss:
+    if train.never_learned(th.metric_train_learned):
         return None  # training never learned: a val metric wobbling at chance is no overfitting
     confidence = sig.confidence(drop / gain, th.metric_drop_share, th.metric_full_at)
     note = ""
@@ -268,199 +259,33 @@ def _from_metric(run: RunData, metric: Curve, val: pd.Series | None,
                      value=drop / gain, threshold=th.metric_drop_share,
                      marks={"best": sign * best, "start": sign * first,
                             "level": sign * (best - th.metric_drop_share * gain)}),
-            train.evidence(onset, last, th),
+            train.evidence(onset, last, th.train_tolerance),
         ],
         metric=validation.metric_name(run, metric.tag), best=sign * best, onset=onset, end=sign * end,
         lost_pct=100 * drop / gain, threshold_pct=100 * th.metric_drop_share,
-        train=train.describe(), note=note,
+        train=_train_words(train), note=note,
     )
 
 
 # ---- the training side -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Train:
-    tag: str
-    at: float  # level at the onset (smoothed)
-    end: float  # level at the end
-    start_loss: float  # the untrained net's loss, robustly (-inf without a train loss)
-    higher_better: bool
-
-    def improved(self, th: Thresholds) -> bool:
-        return self.end >= self.at * (1 - th.train_acc_tolerance) if self.higher_better \
-            else self.end <= self.at * (1 + th.train_tolerance)
-
-    def describe(self) -> Msg:
-        return msg(ID, "train_acc" if self.higher_better else "train_loss", at=self.at, end=self.end)
-
-    def evidence(self, onset: int, last: int, th: Thresholds) -> Evidence:
-        return Evidence(tag=self.tag, steps=(onset, last), statistic="end / onset level",
-                        value=self.end / self.at if self.at else 0.0,
-                        threshold=1.0 if self.higher_better else 1 + th.train_tolerance)
+def _improving_train(run: RunData, onset: int, th: Thresholds) -> TrainSide | None:
+    """Training from the onset to the end (`train_side`), when it kept improving; else None."""
+    train = train_side(run, onset, points_after=th.train_points_after, smooth_share=th.train_smooth,
+                       min_window=th.smooth_window, start_points=th.start_points)
+    if train is None or not train.improved(th.train_tolerance, th.train_acc_tolerance):
+        return None
+    return train
 
 
-def _train_side(run: RunData, onset: int, th: Thresholds) -> _Train | None:
-    """How training went from the onset to the end: train/loss, else train/acc."""
-    for tag, higher in (("train/loss", False), ("train/acc", True)):
-        series = sig.finite(run.scalar(tag)) if run.has(tag) else None
-        if series is None or len(series) < 2 or series.index[-1] < onset:
-            continue
-        broke = sig.first_nonfinite_step(run.scalar(tag))
-        if broke is not None:  # judge training up to its breakdown (NaN/inf), not after it
-            series = series[series.index < broke]
-            if (series.index >= onset).sum() < th.train_points_after:
-                return None  # it broke down right after the onset: unstable, not overfitting
-        smooth = sig.smooth(series, sig.auto_window(len(series), th.train_smooth, lo=th.smooth_window))
-        at = float(np.interp(onset, smooth.index, smooth.to_numpy()))
-        start = float(np.median(series.iloc[:th.start_points])) if not higher else -np.inf
-        return _Train(tag, at, sig.end_level(series), start, higher)
-    return None
+def _train_words(train: TrainSide) -> Msg:
+    return msg(ID, "train_acc" if train.higher_better else "train_loss", at=train.at, end=train.end)
 
 
-# ---- examples ---------------------------------------------------------------------------
-def _u_shaped_val(seed: int = 0) -> RunData:
-    run = SyntheticRun("overfit")
-    ts, vs = curves.train_steps(), curves.val_steps()
-    run.scalar("train/loss", ts, curves.decay(ts, 2.3, 0.01, 50, noise=0.2, seed=seed))
-    dip = curves.u_shaped(vs)
-    rng = np.random.default_rng(seed)
-    return run.scalar("val/loss", vs, dip * np.exp(0.03 * rng.standard_normal(len(vs)))).build()
-
-
-def _late_rise() -> RunData:
-    run = curves.healthy(SyntheticRun("late_rise"), val_floor=0.2)
-    vs = curves.val_steps()
-    val = curves.decay(vs, 2.3, 0.2, 60)
-    val[-6:] = [0.26, 0.3, 0.33, 0.36, 0.4, 0.45]
-    return run.scalar("val/loss", vs, val).build()
-
-
-def _healthy() -> RunData:
-    return curves.healthy().build()
-
-
-def _one_bad_epoch() -> RunData:
-    run = curves.healthy(SyntheticRun("blip"))
-    vs = curves.val_steps()
-    val = curves.decay(vs, 2.3, 0.12, 60, noise=0.02)
-    val[12] *= 2.0  # one noisy evaluation, not a trend
-    return run.scalar("val/loss", vs, val).build()
-
-
-def _healthy_creep() -> RunData:
-    # A big healthy net: val loss creeps from 0.134 to 0.142 (+6 %), giving back < 1 % of the
-    # 2.3 -> 0.13 improvement and climbing too little to be a trend. Not worth a finding.
-    run = curves.healthy(SyntheticRun("creep"))
-    vs = curves.val_steps()
-    val = np.r_[curves.decay(vs[:9], 1.6, 0.13, 30), np.linspace(0.134, 0.142, len(vs) - 9)]
-    return run.scalar("val/loss", vs, val).build()
-
-
-def _steady_climb() -> RunData:
-    # The same net trained on: val loss climbs at every evaluation from 0.134 to 0.161 (+20 %)
-    # while train loss keeps falling. It gives back < 2 % of the 2.3 -> 0.13 improvement, but
-    # a climb that steady is overfitting to an engineer (real forecasters: +17 %, +20 %).
-    run = curves.healthy(SyntheticRun("climb"))
-    vs = curves.val_steps()
-    val = np.r_[curves.decay(vs[:9], 1.6, 0.13, 30), np.linspace(0.134, 0.161, len(vs) - 9)]
-    return run.scalar("val/loss", vs, val).build()
-
-
-def _few_evaluations() -> RunData:
-    # A 3-epoch fine-tune evaluated once per epoch: 0.263, 0.268, 0.299 while train falls.
-    run = SyntheticRun("three_evals")
-    ts = np.arange(10, 9380, 10)
-    run.scalar("train/loss", ts, curves.decay(ts, 0.69, 0.17, 1200, noise=0.3))
-    return run.scalar("val/loss", [3125, 6250, 9375], [0.2626, 0.268, 0.2986]).build()
-
-
-def _metric_peaks() -> RunData:
-    # A detector validated only by mAP: 0.05 -> 0.79 at epoch 60, then back to 0.63 while the
-    # training loss keeps falling.
-    run = SyntheticRun("map_drop")
-    epochs = np.arange(150)
-    run.scalar("train/loss", epochs, curves.decay(epochs, 0.2, 0.02, 30, noise=0.02))
-    m = 0.05 + 0.74 * (1 - np.exp(-epochs / 15)) - 0.0018 * np.maximum(epochs - 60, 0)
-    run.scalar("metrics/mAP_0.5", epochs, m)
-    built = run.build()
-    return built.with_mapping({"metrics/mAP_0.5": "val/metric"})
-
-
-def _metric_saturated() -> RunData:
-    # mAP climbs to 0.99 and stays: nothing to lose.
-    run = SyntheticRun("map_fine")
-    epochs = np.arange(150)
-    run.scalar("train/loss", epochs, curves.decay(epochs, 0.2, 0.02, 30, noise=0.02))
-    rng = np.random.default_rng(1)
-    m = np.minimum(0.99, 0.05 + 0.94 * (1 - np.exp(-epochs / 20))) - 0.004 * rng.random(150)
-    run.scalar("metrics/mAP_0.5", epochs, m)
-    return run.build().with_mapping({"metrics/mAP_0.5": "val/metric"})
-
-
-def _both_rise() -> RunData:
-    run = SyntheticRun("unstable")
-    ts, vs = curves.train_steps(), curves.val_steps()
-    return run.scalar("train/loss", ts, curves.u_shaped(ts, 0.3)).scalar(
-        "val/loss", vs, curves.u_shaped(vs, 0.3)).build()
-
-
-def _stopped_run(epochs: int, patience: int, name: str) -> RunData:
-    # Val loss falls to its minimum at epoch 8, then rises for the rest of the run: what an
-    # early stopper with `patience` sees before it ends the run at epoch 8 + patience.
-    run = SyntheticRun(name, config={"early_stopping_patience": patience})
-    ts, vs = curves.train_steps(epochs), curves.val_steps(epochs)
-    run.scalar("train/loss", ts, curves.decay(ts, 2.3, 0.05, 40, noise=0.2))
-    val = curves.u_shaped(vs, 0.5, 1.8, climb=0.006, after=8 * curves.STEPS_PER_EPOCH)
-    return run.scalar("val/loss", vs, val).build()
-
-
-def _early_stopped() -> RunData:
-    # Stopped 5 epochs after the minimum by its patience-5 stopper: best.pt is the minimum.
-    return _stopped_run(epochs=13, patience=5, name="early_stopped")
-
-
-def _patience_but_trained_on() -> RunData:
-    # The config names a patience, yet 12 epochs followed the minimum: nothing stopped it.
-    return _stopped_run(epochs=20, patience=3, name="patience_ignored")
-
-
-def _with_val_acc(name: str, losses: RunData, acc) -> RunData:
-    """`losses`' train and val loss curves, plus val/acc from `acc(val_steps)`."""
-    run = SyntheticRun(name)
-    for tag in ("train/loss", "val/loss"):
-        series = losses.scalar(tag)
-        run.scalar(tag, series.index, series.to_numpy())
-    vs = curves.val_steps()
-    return run.scalar("val/acc", vs, acc(vs)).build()
-
-
-def _u_shaped_with_acc() -> RunData:
-    # Memorising noisy labels: val/acc falls from 0.86 to 0.72 as val/loss climbs.
-    return _with_val_acc("overfit_acc", _u_shaped_val(),
-                         lambda vs: 0.72 + 0.14 * np.exp(-np.maximum(vs - 100, 0) / 80))
-
-
-def _noise_at_floor() -> RunData:
-    # A real Keras log (a bird classifier) that starts at a floor: fine-tuned or resumed, val
-    # loss ~1e-4 from the first epoch and jumping +-30 % epoch to epoch; the last epochs sit
-    # ~1x that jitter above the minimum. val/acc left out: the jitter test alone decides.
-    run = SyntheticRun("floor")
-    epochs = np.arange(30)
-    run.scalar("train/loss", epochs, curves.decay(epochs, 3e-4, 8e-5, 15, noise=0.1))
-    val = 1e-4 * np.array([4.7, 4.8, 2.7, 3.8, 2.7, 3.2, 3.8, 2.4, 2.4, 2.8, 2.1, 2.7, 2.6, 2.4,
-                           1.7, 2.4, 1.9, 1.5, 1.8, 1.5, 2.0, 1.6, 1.3, 1.8, 0.79, 1.0, 1.05,
-                           1.1, 1.7, 1.3])
-    return run.scalar("val/loss", epochs, val).build()
-
-
-def _perfect_val_acc() -> RunData:
-    # A clean val-loss rise while every validation sample stays correctly classified.
-    return _with_val_acc("perfect", _late_rise(), lambda vs: np.ones(len(vs)))
-
-
-EXAMPLES = Examples(fires=(_u_shaped_val, _late_rise, _u_shaped_with_acc,
-                           _patience_but_trained_on, _steady_climb, _few_evaluations,
-                           _metric_peaks),
-                    quiet=(_healthy, _one_bad_epoch, _healthy_creep, _both_rise, _early_stopped,
-                           _noise_at_floor, _perfect_val_acc, _metric_saturated))
+EXAMPLES = Examples(fires=(ex.u_shaped_val, ex.late_rise, ex.u_shaped_with_acc,
+                           ex.patience_but_trained_on, ex.steady_climb, ex.few_evaluations,
+                           ex.metric_peaks),
+                    quiet=(ex.healthy, ex.one_bad_epoch, ex.healthy_creep, ex.both_rise,
+                           ex.early_stopped, ex.noise_at_floor, ex.perfect_val_acc,
+                           ex.metric_saturated))
 RULE = Rule(id=ID, title=TITLE, short_name=SHORT_NAME, stage=STAGE, needs=NEEDS, texts=TEXT,
             check=check, thresholds=Thresholds(), examples=EXAMPLES, doc=__doc__ or "")

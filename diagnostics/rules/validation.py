@@ -1,10 +1,11 @@
 """Where the rules get a run's validation curves from, and whether the run stopped itself.
 
 The main validation metric (`val/metric`: mAP, AP, mIoU, F1, BLEU, PSNR... or an error,
-perplexity, MAE, its direction from `tags.metric_direction`; else `val/acc`), oriented so that
-higher is better; the name the user logged it under; a curve's level at a step and at its end;
-`val/acc` as fractions; and the run's own early stopping, read from its config. Measures only:
-the rules judge them, with their own thresholds.
+perplexity, MAE, its direction from `tag_hints.metric_direction`; else `val/acc`), oriented so
+that higher is better; the name the user logged it under; a curve's best point, its level at a
+step and at its end, and whether it still improved after a step; `val/acc` as fractions; and the
+run's own early stopping, read from its config. Measures only: the rules judge them, with their
+own thresholds.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics import signals as sig
-from diagnostics import tags
+from diagnostics import tag_hints
 from diagnostics.rundata import RunData
 
 
@@ -33,7 +34,7 @@ def main_metric(run: RunData) -> Curve | None:
         if not run.has(tag):
             continue
         series = sig.finite(run.scalar(tag))
-        direction = tags.metric_direction(run.originals_for(tag)[0]) if tag == "val/metric" else 1
+        direction = tag_hints.metric_direction(run.originals_for(tag)[0]) if tag == "val/metric" else 1
         if len(series) and direction:
             return Curve(tag, series, direction)
     return None
@@ -45,11 +46,38 @@ def metric_name(run: RunData, tag: str) -> str:
     return f"{originals[0]} ({tag})" if originals and originals[0] != tag else tag
 
 
+def best_point(values: np.ndarray, window: int | None, *, lowest: bool = False) -> tuple[int, float]:
+    """(position, level) of a curve's best point, median-smoothed over `window` points (None:
+    the points as they are): its highest, or with `lowest` its lowest (the first, on a tie)."""
+    smooth = values if window is None else sig.smooth_values(values, window)
+    best = int(np.argmin(smooth) if lowest else np.argmax(smooth))
+    return best, float(smooth[best])
+
+
+def end_median(curve: pd.Series, end_points: int) -> float:
+    """A curve's end level: the median of its last `end_points`."""
+    return float(np.median(curve.iloc[-end_points:]))
+
+
 def level_at_and_end(curve: pd.Series, step: int, window: int, end_points: int) -> tuple[float, float]:
     """A curve's level at `step` (median-smoothed over `window` points, interpolated) and at its
-    end (the median of its last `end_points`)."""
+    end (`end_median`)."""
     at = float(np.interp(step, curve.index, sig.smooth(curve, window).to_numpy()))
-    return at, float(np.median(curve.iloc[-end_points:]))
+    return at, end_median(curve, end_points)
+
+
+def improved_since(metric: Curve, step: int, *, min_points: int, window: int, end_points: int,
+                   over_noise: float) -> tuple[float, float] | None:
+    """(the metric at `step`, at the end; `level_at_and_end`) when it ended better than it was
+    there by `over_noise` times its jitter; None otherwise, or with fewer than `min_points`
+    or none after `step`."""
+    if len(metric.values) < min_points or metric.values.index[-1] <= step:
+        return None
+    oriented = metric.values * metric.direction
+    at, end = level_at_and_end(oriented, step, window, end_points)
+    if end > at + over_noise * sig.jitter(oriented):
+        return metric.direction * at, metric.direction * end
+    return None
 
 
 def accuracy_from(run: RunData, step: int, window: int,
