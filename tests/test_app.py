@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.remedies import DIAGNOSIS_ORDER, rule_title
 from tests.ui_fixtures import BIRD_LOGS, HAVE_REALLOGS, REPO, zip_dir, zip_slip
-from ui import sources
+from ui import mapping, sources
 
 SAMPLE = "overfitting"
 needs_reallogs = pytest.mark.skipif(not HAVE_REALLOGS,
@@ -49,6 +49,13 @@ def ok(at: AppTest) -> AppTest:
 
 def pick_sample(at: AppTest, name: str = SAMPLE) -> AppTest:
     at.multiselect(key="pick_samples").set_value([name])
+    return ok(at.run())
+
+
+def unfold(at: AppTest, *keys: str) -> AppTest:
+    """Open folded panels (`mapping.OPEN`, "config_open") as a click on their header does."""
+    for key in keys:
+        at.session_state[key] = True
     return ok(at.run())
 
 
@@ -99,10 +106,12 @@ def test_chart_controls_are_kept_when_another_run_is_opened():
     at.slider(key="curve_view:smoothing").set_value(0.9)
     at.radio(key="curve_view:x").set_value("epoch")
     at.toggle(key="curve_view:robust").set_value(False)
-    at.radio(key="curve_view:log:loss").set_value("log")
+    at.radio(key="curve_view:log").set_value("log")
     ok(at.run())
     loss = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Loss")
     assert loss["layout"]["yaxis"]["type"] == "log" and loss["layout"]["xaxis"]["title"]["text"] == "epoch"
+    [scales] = loss["layout"]["updatemenus"]  # and each chart flips in place: log is the one shown
+    assert [b["label"] for b in scales["buttons"]] == ["linear", "log"] and scales["active"] == 1
     assert loss["data"][0]["opacity"] == 0.25 and loss["data"][1]["name"] == "train/loss"  # raw, smoothed
     # another run, then none at all (no chart drawn), then a third: the choices stay
     for picked in (["vanishing_gradient"], [], ["healthy"]):
@@ -111,7 +120,7 @@ def test_chart_controls_are_kept_when_another_run_is_opened():
     assert at.slider(key="curve_view:smoothing").value == 0.9
     assert at.radio(key="curve_view:x").value == "epoch"
     assert at.toggle(key="curve_view:robust").value is False
-    assert at.radio(key="curve_view:log:loss").value == "log"
+    assert at.radio(key="curve_view:log").value == "log"
     at.radio(key="lang").set_value("zh")
     ok(at.run())
     assert at.radio(key="curve_view:x").value == "epoch" and not at.warning
@@ -131,6 +140,8 @@ def test_language_switch_turns_labels_and_findings_chinese():
 def test_correcting_the_tag_mapping_changes_the_diagnosis():
     at = pick_sample(start())
     assert rule_title("overfitting", "en") in texts(at)
+    assert not any(s.label == "val/loss" for s in at.selectbox)  # folded: not drawn, not waited for
+    unfold(at, mapping.OPEN)
     val_loss = next(s for s in at.selectbox if s.label == "val/loss")
     assert val_loss.value == "val/loss"  # our trainer writes canonical names
     unmap_validation(at)  # "not logged": without validation overfitting cannot be judged
@@ -143,6 +154,11 @@ def test_correcting_the_tag_mapping_changes_the_diagnosis():
     fine = page.split("Looks fine")[1].split("Could not assess")[0]
     assert "Divergence" in fine and rule_title("divergence", "en") not in fine  # not "The loss diverges"
     assert "Diagnosed with your corrected mapping" in page
+    at.session_state[mapping.OPEN] = False  # folded again: the fix stays, and says so
+    ok(at.run())
+    assert "Diagnosed with your corrected mapping" in texts(at) and not at.selectbox
+    assert rule_title("overfitting", "en") not in texts(at).split("Problems found")[1].split("Looks fine")[0]
+    unfold(at, mapping.OPEN)
     reset = next(b for b in at.button if b.key and b.key.startswith("map_reset:"))
     reset.click()
     ok(at.run())
@@ -224,7 +240,7 @@ def test_zipped_keras_logdir_upload_is_diagnosed():
     assert "Health summary" in page
     assert charts(at)
     # Keras's epoch_loss under train/ and validation/ was taken as train and val loss.
-    roles = {s.label: s.value for s in at.selectbox}
+    roles = {s.label: s.value for s in unfold(at, mapping.OPEN).selectbox}
     assert roles.get("train/loss") and roles.get("val/loss")
 
 
@@ -388,7 +404,7 @@ def test_guide_page_in_both_languages():
 def test_choices_survive_a_language_switch():
     # Streamlit stores a choice as its translated label; i18n.keep_choices carries it across.
     # (Only the browser shows the lost choice; here we check values and that no warning shows.)
-    at = pick_sample(start())
+    at = unfold(pick_sample(start()), mapping.OPEN)
     unmap_validation(at)
     ok(at.run())
     at.radio(key="lang").set_value("zh")
@@ -425,6 +441,7 @@ def test_several_runs_get_an_overview_and_a_chooser():
     at.selectbox(key="chosen_run").set_value(SAMPLE)
     ok(at.run())
     assert at.header[0].value == SAMPLE and rule_title("overfitting", "en") in texts(at)
+    unfold(at, "config_open")
     config = next(d.value for d in at.dataframe if list(d.value.columns) == ["setting", "value"])
     assert dict(zip(config.iloc[:, 0], config.iloc[:, 1]))["label_noise"] == "0.4"  # its config.json
 

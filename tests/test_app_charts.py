@@ -70,6 +70,41 @@ def test_log_axes_have_readable_ticks_and_a_constant_is_linear():
     assert mid["type"] == "log" and np.allclose(mid["tickvals"], [2e-3, 5e-3, 1e-2, 2e-2])
 
 
+def test_each_chart_flips_between_linear_and_log_in_place_with_its_own_edge_marks():
+    import plotly.graph_objects as go
+
+    from ui.curve_traces import Curve, y_layout
+    steps = np.arange(400)
+    values = np.exp(-steps / 40.0) + 1e-4  # four decades: auto draws it on a log axis
+    values[[50, 300]] = [1e6, 1e-9]  # one outlier above, one below: marked at the edge
+    fig = go.Figure()
+    curve = Curve("train/loss", steps, values, "#1f77b4")
+    fig.add_scatter(x=steps, y=values)
+    y_layout(fig, [curve], curve_view.STEP, default_log=True)
+    assert fig.layout.yaxis.type == "log"
+    [menu] = fig.layout.updatemenus
+    linear, log = menu.buttons
+    assert (linear.label, log.label, menu.active) == ("linear", "log", 1)  # the one shown is active
+    marks = [i for i, d in enumerate(fig.data) if d.mode == "markers"]
+    shown = [i for i in marks if fig.data[i].visible is not False]
+    # log: the outliers above and below marked; linear: only the one above (1e-9 is near 0 there)
+    assert len(shown) == 2 and len(marks) == 3
+    for button, scale in ((linear, "linear"), (log, "log")):
+        restyle, relayout, traces = button.args
+        assert relayout["yaxis.type"] == scale and list(traces) == marks  # the curve itself is left alone
+        on = [i for i, v in zip(traces, restyle["visible"]) if v]
+        assert on == (shown if scale == "log" else [i for i in marks if i not in shown])
+        # each scale's own range and ticks; the other's decade ticks cleared on linear
+        assert (relayout["yaxis.tickvals"] is None) == (scale == "linear")
+    lin_edge = max(fig.data[i].y[0] for i in marks if i not in shown)
+    log_edge = max(fig.data[i].y[0] for i in shown)
+    assert lin_edge < 1e6 and log_edge < 1e6 and lin_edge != log_edge
+    # a curve that cannot be drawn on a log axis (it crosses zero) gets no buttons
+    flat = go.Figure()
+    y_layout(flat, [Curve("acc", steps, np.sin(steps / 9.0), "#1f77b4")], curve_view.STEP)
+    assert not flat.layout.updatemenus
+
+
 def test_a_log_axis_over_a_hundred_decades_shows_at_most_eight_labels():
     vals, text = cm.log_ticks(1e-14, 1e100)
     assert text == ["1", "1e20", "1e40", "1e60", "1e80", "1e100"]  # every 20th decade
@@ -143,7 +178,7 @@ def test_an_inf_and_a_spike_are_marked_instead_of_stretching_the_axis():
     fig = dict(charts.figures(run, Report(run="r", findings=(), not_assessed=()), "en"))["loss"]
     lo, hi = fig.layout.yaxis.range
     assert fig.layout.yaxis.type == "linear" and hi < 2  # the spike no longer sets the range
-    [marks] = [d for d in fig.data if d.mode == "markers"]
+    [marks] = [d for d in fig.data if d.mode == "markers" and d.visible is not False]  # this scale's
     assert list(marks.x) == list(range(5, 15)) and set(marks.y) == {hi}
     assert np.asarray(marks.customdata).tolist() == [[500.0, step] for step in range(5, 15)]  # value, step
     assert [a.text for a in fig.layout.annotations] == ["→ inf at step 1990"]
@@ -308,7 +343,7 @@ def test_the_inf_label_names_its_step_on_the_epoch_and_time_axes(tmp_path):
         [label] = fig.layout.annotations
         assert label.text == "train/loss (train_loss) → inf at step 529", x  # the step, whatever x shows
         assert label.x == pytest.approx(axis.convert(np.array([529]))[0]), x  # at the step's x
-        [spikes] = [d for d in fig.data if d.mode == "markers"]  # marked at the edge, off scale
+        [spikes] = [d for d in fig.data if d.mode == "markers" and d.visible is not False]  # at the edge
         assert np.asarray(spikes.x) == pytest.approx(axis.convert(np.array([309, 319])))
         assert ("step: %{customdata[1]" in spikes.hovertemplate) == (x != "step")  # hover names the step
     assert curve_view.x_axes(run)["epoch"].convert(np.array([529]))[0] == pytest.approx(529 / 200, rel=0.01)

@@ -107,7 +107,16 @@ def test_gradient_axes_are_readable_and_controls_redraw_the_charts(app_url, brow
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), labels  # none overlap
         ARTIFACTS.mkdir(exist_ok=True)
         grad.screenshot(path=str(ARTIFACTS / f"charts-{sample}-grad.png"))
-        _smooth_to_0_9(page)  # and log y on the loss chart
+        # The chart's own linear | log buttons flip it in the browser: no rerun, which would
+        # draw it again on the server's scale (log).
+        plot = grad.locator(".js-plotly-plot").element_handle()
+        for scale in ("linear", "log"):
+            grad.locator(".updatemenu-button").filter(has_text=scale).click()
+            page.wait_for_function(f"g => g._fullLayout.yaxis.type === '{scale}'", arg=plot, timeout=10_000)
+            page.wait_for_timeout(1000)
+            assert plot.evaluate("g => g.isConnected && g._fullLayout.yaxis.type") == scale
+            assert 2 <= len(_y_labels(grad)) <= 8
+        _smooth_to_0_9(page)  # and log y on every chart from the control bar
         loss = _chart(page, "Loss")
         page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("auto")).first \
             .get_by_text("log", exact=True).click()

@@ -240,3 +240,11 @@ def test_a_val_metric_wobbling_while_training_never_learned_is_no_overfitting():
     learned = (SyntheticRun("learned").scalar("train/loss", ts, np.linspace(2.31, 0.4, len(ts)))
                .scalar("val/acc", vs, np.array(acc) * 8))
     assert isinstance(RULES["overfitting"].run(learned.build()), Finding)
+
+
+def test_what_a_run_does_not_log_is_said_once_per_lack():
+    from diagnostics.messages import render
+    steps = np.arange(50)
+    run = SyntheticRun("train-only").scalar("train/loss", steps, 1 / (1 + steps)).build()
+    na = RULES["overfitting"].run(run)
+    assert render(na.reason, "en") == "the run does not log val/loss or val/acc or val/metric"

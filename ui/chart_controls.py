@@ -1,7 +1,7 @@
-"""The curve controls a TensorBoard user looks for: smoothing, x axis, outlier-robust range, and
-a log/linear switch per chart. Their keys carry no run id, so a choice is kept when another run
-is opened; `keep()` holds them while no chart is drawn (Streamlit drops the state of a widget
-that a rerun does not draw).
+"""The curve controls a TensorBoard user looks for: smoothing, x axis, outlier-robust range and
+the y scale (auto: each chart's own; every chart also flips between linear and log in place, in
+the browser, as a TensorBoard card does). Their keys carry no run id, so a choice is kept when
+another run is opened; `ui.widget_state.keep()` holds them while no chart is drawn.
 """
 from __future__ import annotations
 
@@ -15,15 +15,7 @@ from ui.curve_view import LOG_CHOICES, X_CHOICES, View, XAxis
 from ui.i18n import t
 
 PREFIX = "curve_view:"
-SMOOTHING, X, ROBUST = f"{PREFIX}smoothing", f"{PREFIX}x", f"{PREFIX}robust"
-LOG = f"{PREFIX}log:"
-
-
-def keep() -> None:
-    """Call before any of these widgets is drawn in a run (re-setting a drawn one raises)."""
-    for key in list(st.session_state):
-        if str(key).startswith(PREFIX):
-            st.session_state[key] = st.session_state[key]
+SMOOTHING, X, ROBUST, LOG = f"{PREFIX}smoothing", f"{PREFIX}x", f"{PREFIX}robust", f"{PREFIX}log"
 
 
 def _default(key: str, **value: Any) -> dict[str, Any]:
@@ -36,7 +28,7 @@ def controls(axes: Mapping[str, XAxis], lang: str, *, x_key: str = X,
     """The bar above the curves; returns the view it sets. `axes`: what this run offers.
     `x_key`, `default_x`: an x axis kept apart from the run charts' (the overlays of runs
     whose steps per epoch differ start on epoch)."""
-    smooth, x, robust = st.columns([3, 3, 2], vertical_alignment="bottom")
+    smooth, x, log, robust = st.columns([5, 7, 5, 4], vertical_alignment="bottom")
     with smooth:
         st.slider(t("view_smoothing", lang), 0.0, 0.99, step=0.01, key=SMOOTHING,
                   help=t("view_smoothing_help", lang), **_default(SMOOTHING, value=0.0))
@@ -44,6 +36,9 @@ def controls(axes: Mapping[str, XAxis], lang: str, *, x_key: str = X,
         st.radio(t("view_x", lang), X_CHOICES, key=x_key, horizontal=True,
                  format_func=lambda c: t(f"view_x_{c}", lang),
                  **_default(x_key, index=X_CHOICES.index(default_x)))
+    with log:
+        st.radio(t("view_log", lang), LOG_CHOICES, key=LOG, horizontal=True, help=t("view_log_help", lang),
+                 format_func=lambda c: t(f"view_log_{c}", lang), **_default(LOG, index=0))
     with robust:
         st.toggle(t("view_robust", lang), key=ROBUST, help=t("view_robust_help", lang),
                   **_default(ROBUST, value=True))
@@ -53,19 +48,10 @@ def controls(axes: Mapping[str, XAxis], lang: str, *, x_key: str = X,
     return view
 
 
-def log_choice(chart_id: str, lang: str) -> str:
-    """Auto / linear / log for one chart, drawn just above it."""
-    key = f"{LOG}{chart_id}"
-    return st.radio(t("view_log", lang), LOG_CHOICES, key=key, horizontal=True,
-                    label_visibility="collapsed", format_func=lambda c: t(f"view_log_{c}", lang),
-                    **_default(key, index=0))
-
-
 def current() -> View:
     """The view as last set, for charts drawn where the controls are not (the overview)."""
     state = st.session_state
     x = state.get(X, "step")
+    log = state.get(LOG, "auto")
     return View(smoothing=float(state.get(SMOOTHING, 0.0)), x=x if x in X_CHOICES else "step",
-                robust=bool(state.get(ROBUST, True)),
-                log={str(k)[len(LOG):]: v for k, v in state.items()
-                     if str(k).startswith(LOG) and v in LOG_CHOICES})
+                robust=bool(state.get(ROBUST, True)), log=log if log in LOG_CHOICES else "auto")

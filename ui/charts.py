@@ -123,7 +123,7 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
     fig.update_layout(**marks.layout())
     levels = [lv for _, f in findings for e in f.evidence
               if e.tag in series and (lv := threshold_level(e)) is not None]
-    y_layout(fig, curves, axis, log=view.log_for(spec.id), default_log=spec.log_y,
+    y_layout(fig, curves, axis, log=view.log, default_log=spec.log_y,
              robust=view.robust, lang=lang, include=levels)
     lay_out(fig, t(f"chart_{spec.id}", lang), lang, x=axis.title)  # last: it counts the traces
     return fig
@@ -236,7 +236,7 @@ def other_figure(run: RunData, tag: str, lang: str, view: View = View(),
     curves = [Curve(tag, series.index.to_numpy(), series.to_numpy(np.float64), chart_style.palette(0))]
     fig = go.Figure()
     add_curves(fig, curves, axis, view.smoothing, lang)
-    y_layout(fig, curves, axis, log=view.log_for("other"), robust=view.robust, lang=lang)
+    y_layout(fig, curves, axis, log=view.log, robust=view.robust, lang=lang)
     lay_out(fig, tag, lang, x=axis.title, height=260, showlegend=False)
     return fig
 

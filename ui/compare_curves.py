@@ -1,5 +1,5 @@
 """The curves of a comparison: parent seeds grey, re-run seeds blue (the first seed of each side
-bold), under the run charts' control bar (smoothing, x axis, outliers, log y per chart). The x
+bold), under the run charts' control bar (smoothing, x axis, y scale, outliers). The x
 axis starts on epoch when the two sides' steps per epoch differ; figures come from
 `ui.overlay_chart`. A run with no parent (a new training) is drawn alone, not as a re-run.
 """
@@ -57,10 +57,7 @@ def curves(parents: Sequence[RunData], children: Sequence[RunData], lang: str, k
     drawn = lines(parents, children, lang)
     for column, tag in zip(st.columns(len(tags)), tags):
         with column:
-            chart = f"cmp:{tag}"
-            if controls:
-                view = replace(view, log={chart: chart_controls.log_choice(chart, lang)})
-            fig = overlay_chart.overlay(drawn, tag, lang, view, x, chart)
+            fig = overlay_chart.overlay(drawn, tag, lang, view, x)
             if fig is not None:
                 st.plotly_chart(fig, key=f"overlay:{key}:{tag}", width="stretch",
                                 config={"displaylogo": False})

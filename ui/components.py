@@ -80,7 +80,10 @@ def config_table(run: RunData, lang: str, run_key: str) -> None:
     """The run's settings (our config.json, else the hparams it logged), folded away."""
     if not run.config:
         return
-    with st.expander(t("config_title", lang, n=len(run.config)), icon="⚙️"):
+    box = st.expander(t("config_title", lang, n=len(run.config)), icon="⚙️", key="config_open", on_change="rerun")
+    if not box.open:  # drawn only when unfolded: a table the page's first draw need not wait for
+        return
+    with box:
         st.dataframe(pd.DataFrame([(k, _setting(v)) for k, v in sorted(run.config.items())],
                                   columns=[t("config_key", lang), t("config_value", lang)]),
                      hide_index=True, width="stretch", key=f"config:{run_key}")

@@ -62,16 +62,56 @@ def y_layout(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, *, log: str =
              default_log: bool = False, robust: bool = True, lang: str = "en",
              include: Sequence[float] = ()) -> None:
     """The y axis, then what it leaves out marked: points beyond a robust range as triangles at
-    the edge, the first NaN / inf / astronomical value of each curve as an annotation."""
+    the edge, the first NaN / inf / astronomical value of each curve as an annotation. Where the
+    curves could be drawn on the other scale too (all positive), linear | log buttons flip the
+    chart in the browser: axis, ticks and edge marks of both scales are in the figure."""
     values = np.concatenate([cm.drawable(c.values) for c in curves] or [np.empty(0)])
     spec = y_axis(values, log, default_log, robust, include)
     fig.update_yaxes(**spec)
+    first = len(fig.data)
+    _mark_all(fig, curves, axis, spec, lang)
+    other = y_axis(values, "linear" if spec.get("type") == "log" else "log", default_log, robust, include)
+    if other.get("type", "linear") != spec.get("type", "linear"):
+        split = len(fig.data)
+        _mark_all(fig, curves, axis, other, lang, visible=False)
+        _scale_buttons(fig, spec, other, range(first, split), range(split, len(fig.data)), lang)
+    _mark_broken(fig, curves, axis, lang)
+
+
+def _mark_all(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, spec: dict, lang: str,
+              visible: bool = True) -> None:
     lo, hi = spec.get("range", (-math.inf, math.inf))
     is_log = spec.get("type") == "log"
     x_title = t(axis.title, lang)
     for c in curves:
-        _mark_clipped(fig, c, axis, lo, hi, is_log, x_title, lang)
-    _mark_broken(fig, curves, axis, lang)
+        _mark_clipped(fig, c, axis, lo, hi, is_log, x_title, lang, visible)
+
+
+def _axis_update(spec: dict) -> dict:
+    """`spec` as a relayout of the y axis: every key either scale sets, the unset ones cleared."""
+    return {"yaxis.type": spec.get("type", "linear"), "yaxis.range": spec.get("range"),
+            "yaxis.autorange": "range" not in spec, "yaxis.tickvals": spec.get("tickvals"),
+            "yaxis.ticktext": spec.get("ticktext"), "yaxis.exponentformat": spec.get("exponentformat")}
+
+
+def _scale_buttons(fig: go.Figure, shown: dict, other: dict, shown_marks: range, other_marks: range,
+                   lang: str) -> None:
+    """linear | log at the chart's bottom right, beside the x axis's title (the top right is
+    plotly's tool bar on hover); each sets its axis and shows its own edge marks (only those: a
+    curve hidden from the legend stays hidden)."""
+    marks = [*shown_marks, *other_marks]
+
+    def button(spec: dict, mine: range) -> dict:
+        traces = [{"visible": [i in mine for i in marks]}, _axis_update(spec), marks] if marks else \
+            [{}, _axis_update(spec)]
+        return dict(label=t(f"view_log_{spec.get('type', 'linear')}", lang), method="update", args=traces)
+
+    scales = sorted([(shown, shown_marks), (other, other_marks)], key=lambda s: s[0].get("type") == "log")
+    fig.update_layout(updatemenus=[dict(  # linear first, whichever is shown
+        type="buttons", direction="right", showactive=True, active=[s for s, _ in scales].index(shown),
+        x=1, xanchor="right", y=0, yanchor="top", pad=dict(t=26, b=0, r=0, l=0),
+        font=dict(size=10), bgcolor="#f4f4f4", bordercolor="#cccccc",
+        buttons=[button(spec, mine) for spec, mine in scales])])
 
 
 def _mark_broken(fig: go.Figure, curves: Sequence[Curve], axis: XAxis, lang: str) -> None:
@@ -113,7 +153,7 @@ def broken_tail_range(curves: Sequence[Curve], axis: XAxis, broken_at: Sequence[
 
 
 def _mark_clipped(fig: go.Figure, c: Curve, axis: XAxis, lo: float, hi: float, is_log: bool,
-                  x_title: str, lang: str) -> None:
+                  x_title: str, lang: str, visible: bool = True) -> None:
     v = cm.drawable(c.values)
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.log10(v) if is_log else v
@@ -128,7 +168,7 @@ def _mark_clipped(fig: go.Figure, c: Curve, axis: XAxis, lo: float, hi: float, i
         # The step too where x is an epoch or a time: "step N" is what a user looks up.
         at_step = "" if axis.kind == "step" else f"<br>{t('step', lang)}: %{{customdata[1]:,}}"
         fig.add_scatter(x=c.xs(axis)[where], y=np.full(where.size, y_edge), mode="markers",
-                        name=t("off_scale", lang), showlegend=False,
+                        name=t("off_scale", lang), showlegend=False, visible=visible,
                         customdata=np.column_stack([v[where], c.steps[where]]),
                         marker=dict(symbol=symbol, size=8, color=CLIPPED_COLOR),
                         hovertemplate=f"<b>{c.name}</b> ({t('off_scale', lang)})<br>{x_title}: "

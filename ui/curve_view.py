@@ -4,8 +4,8 @@ widgets that fill a `View`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,10 +24,7 @@ class View:
     smoothing: float = 0.0  # TensorBoard's EMA weight; 0 = raw
     x: str = "step"  # one of X_CHOICES
     robust: bool = True  # y range from quantiles; outliers marked at the edge
-    log: Mapping[str, str] = field(default_factory=dict)  # chart id -> one of LOG_CHOICES
-
-    def log_for(self, chart_id: str) -> str:
-        return self.log.get(chart_id, "auto")
+    log: str = "auto"  # one of LOG_CHOICES, for every chart (each chart can flip its own in place)
 
 
 @dataclass(frozen=True)

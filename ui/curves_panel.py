@@ -5,7 +5,6 @@ logged, on request. Figures are built in `ui.charts`; this module only places th
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TypeVar
 
 import plotly.graph_objects as go
@@ -43,8 +42,7 @@ def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
     numbered = list(enumerate(report.findings, start=1))
     for column, spec in grid(specs):
         with column:
-            mine = replace(view, log={spec.id: chart_controls.log_choice(spec.id, lang)})
-            fig = charts.figure(run, spec, numbered, lang, mine, axis)
+            fig = charts.figure(run, spec, numbered, lang, view, axis)
             if fig is not None:
                 show(fig, f"chart:{run_key}:{spec.id}")
     _other_scalars(run, lang, run_key, view, axis)

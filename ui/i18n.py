@@ -132,6 +132,11 @@ LABELS: dict[str, dict[str, str]] = {
                                "longer flatten the rest; they are marked ▲▼ at the edge.",
                          "zh": "纵轴范围取 1%–99% 分位数：少数极端点不再压扁其余曲线，它们以 ▲▼ 标在边缘。"},
     "view_log": {"en": "Y scale", "zh": "纵轴刻度"},
+    "view_log_help": {"en": "For every chart. Auto: log where a curve spans decades (gradient norms, "
+                            "learning rates), else linear. Each chart also flips between linear and log "
+                            "with the buttons at its bottom right, at once.",
+                      "zh": "作用于所有图表。自动：曲线跨越数个数量级时（梯度范数、学习率）用对数，否则用线性。"
+                            "每张图右下角的按钮也可即时切换线性与对数。"},
     "view_log_auto": {"en": "auto", "zh": "自动"},
     "view_log_linear": {"en": "linear", "zh": "线性"},
     "view_log_log": {"en": "log", "zh": "对数"},

@@ -14,6 +14,8 @@ from diagnostics.rundata import RunData
 from ui.i18n import t
 
 NONE = ""  # the "not logged" choice
+PREFIX = "map:"  # + run key + role: a selectbox's choice
+OPEN = "mapping_open"  # whether the panel is unfolded: one state for every run
 
 
 def roles() -> tuple[str, ...]:
@@ -22,7 +24,7 @@ def roles() -> tuple[str, ...]:
 
 
 def _key(run_key: str, role: str) -> str:
-    return f"map:{run_key}:{role}"
+    return f"{PREFIX}{run_key}:{role}"
 
 
 def guessed(run: RunData, role: str) -> str:
@@ -47,14 +49,21 @@ def overrides(run: RunData, run_key: str) -> dict[str, str | None]:
 
 
 def _reset(run_key: str) -> None:
-    for key in [k for k in st.session_state if str(k).startswith(f"map:{run_key}:")]:
+    for key in [k for k in st.session_state if str(k).startswith(f"{PREFIX}{run_key}:")]:
         del st.session_state[key]
 
 
 def panel(run: RunData, mapped: RunData, run_key: str, lang: str) -> None:
-    """Selectboxes per role (defaults: the reader's guess) and the full original -> role table."""
+    """Selectboxes per role (defaults: the reader's guess) and the full original -> role table,
+    drawn only while the panel is unfolded: folded, they cost the page's first draw a third of
+    its time and the user nothing (`ui.widget_state` keeps their choices)."""
     changed = bool(overrides(run, run_key))
-    with st.expander(t("mapping", lang), expanded=changed, icon="🏷️"):
+    if changed:  # said outside the panel: the user may have folded it
+        st.info(t("mapping_changed", lang), icon="🔁")
+    box = st.expander(t("mapping", lang), expanded=changed, icon="🏷️", key=OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption(t("mapping_help", lang))
         counts = run.point_counts()
         # Derived tags too (a loss logged only as components): a default missing from the
@@ -73,8 +82,6 @@ def panel(run: RunData, mapped: RunData, run_key: str, lang: str) -> None:
             st.session_state.setdefault(_key(run_key, role), guessed(run, role))
             with columns[i % 3]:
                 st.selectbox(role, options, format_func=label, key=_key(run_key, role))
-        if changed:
-            st.info(t("mapping_changed", lang), icon="🔁")
         st.button(t("reset_mapping", lang), key=f"map_reset:{run_key}", on_click=_reset,
                   args=(run_key,), disabled=not changed)
         st.markdown(f"**{t('mapping_table', lang)}**")

@@ -87,7 +87,7 @@ def converters(runs: Sequence[RunData], kind: str) -> tuple[list[Callable], str]
 
 
 def overlay(lines: Sequence[Line], tag: str, lang: str, view: View = View(), x: str = "step",
-            chart_id: str = "loss", title: str | None = None) -> go.Figure | None:
+            title: str | None = None) -> go.Figure | None:
     """One canonical tag of every line's run; None when none of them has it."""
     have = [(line, s) for line in lines if (s := line.run.scalar(tag)) is not None and len(s)]
     if not have:
@@ -105,7 +105,7 @@ def overlay(lines: Sequence[Line], tag: str, lang: str, view: View = View(), x: 
             for trace in fig.data[first:]:
                 trace.line.width = min(trace.line.width or FAINT_WIDTH, FAINT_WIDTH)
                 trace.opacity = (trace.opacity if trace.opacity is not None else 1.0) * FAINT_OPACITY
-    y_layout(fig, curves, axis, log=view.log_for(chart_id), robust=view.robust, lang=lang)
+    y_layout(fig, curves, axis, log=view.log, robust=view.robust, lang=lang)
     lay_out(fig, title or tag, lang, x=x_title)
     return fig
 

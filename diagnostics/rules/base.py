@@ -116,6 +116,9 @@ def describe_needs(needs: Sequence[Need]) -> Param:
         tag = tag.removeprefix("hist:").replace("/*", "/<layer>")
         return Msg("base.histograms", tag=tag) if hist else tag
 
+    # Each lack said once: of "val/acc" and "train/acc and val/acc", logging val/acc is what to say.
+    sets = [frozenset(n) for n in needs]
+    needs = list(dict.fromkeys(n for n, s in zip(needs, sets) if not any(o < s for o in sets)))
     return joined([joined([show(t) for t in n], "base.and") for n in needs], "base.or")
 
 
