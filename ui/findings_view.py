@@ -69,11 +69,14 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
             from ui import repair_panel  # it draws with this module's pieces
 
             repair_panel.repair(f, target, lang)
-        # Open for the finding to fix first only: the rest would make the page very long.
-        with st.expander(f"{t('remedies', lang)} ({len(remedies)})", expanded=number == 1, icon="💊"):
-            # Remedies keep the documents' order: numbered as given, never re-sorted.
-            for i, r in enumerate(remedies, start=1):
-                remedy(i, r, lang, target, (made or {}).get(r.id, []))
+        # Open for the finding to fix first only: the rest would make the page very long, and
+        # are drawn only once unfolded (the page's first draw does not wait for them).
+        box = st.expander(f"{t('remedies', lang)} ({len(remedies)})", expanded=number == 1, icon="💊",
+                          key=f"remedies_open:{f.rule_id}:{number == 1}", on_change="rerun")
+        if box.open:
+            with box:  # Remedies keep the documents' order: numbered as given, never re-sorted.
+                for i, r in enumerate(remedies, start=1):
+                    remedy(i, r, lang, target, (made or {}).get(r.id, []))
 
 
 def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None,
