@@ -345,9 +345,13 @@ def test_a_yolo_style_run_shows_its_derived_loss_and_its_other_scalars(tmp_path,
     # mAP is the run's validation metric: a main chart of its own, not an "other" scalar
     metric = next(c for c in charts(at) if c["layout"]["title"]["text"] == "Validation metric")
     assert [d["name"] for d in metric["data"]] == ["val/metric (metrics/mAP_0.5)"]
+    assert not any(str(k).startswith("other:") for k in at.session_state)  # folded: not drawn
+    drawn = len(charts(at))
+    unfold(at, "other_open")
     other = at.multiselect(key=next(k for k in at.session_state if str(k).startswith("other:")))
     assert "metrics/mAP_0.5" not in other.options
     assert "train/box_loss" in other.options  # a component stays available on its own
+    assert len(charts(at)) == drawn + len(other.value) > drawn  # its charts, once unfolded
 
 
 @needs_reallogs

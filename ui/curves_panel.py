@@ -16,6 +16,7 @@ from ui import chart_controls, charts, curve_view
 from ui.i18n import t
 
 PLOTLY_CONFIG = {"displaylogo": False}
+OTHER, OTHER_OPEN = "other:", "other_open"  # the picked other scalars (+ run key); unfolded or not
 T = TypeVar("T")
 
 
@@ -55,8 +56,11 @@ def _other_scalars(run: RunData, lang: str, run_key: str, view: curve_view.View,
     tags = charts.other_tags(run)
     if not tags:
         return
-    with st.expander(t("other_scalars", lang, n=len(tags)), icon="📈"):
-        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"other:{run_key}")
+    box = st.expander(t("other_scalars", lang, n=len(tags)), icon="📈", key=OTHER_OPEN, on_change="rerun")
+    if not box.open:  # folded: its charts are not drawn at all, not drawn hidden
+        return
+    with box:
+        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"{OTHER}{run_key}")
         for column, tag in grid(shown):
             with column:
                 show(charts.other_figure(run, tag, lang, view, axis), f"other:{run_key}:{tag}")

@@ -1,13 +1,13 @@
 """Choices that outlive the widgets showing them. Streamlit drops a widget's state at the end of
 a run that does not draw it; a chart setting must survive a page with no chart, and a tag-mapping
-fix a folded mapping panel (its selectboxes are drawn only while it is open)."""
+fix or a pick of other scalars a folded panel (drawn only while it is open)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import chart_controls, mapping
+from ui import chart_controls, curves_panel, mapping
 
-KEPT = (chart_controls.PREFIX, mapping.PREFIX)
+KEPT = (chart_controls.PREFIX, mapping.PREFIX, curves_panel.OTHER)
 
 
 def keep(prefixes: tuple[str, ...] = KEPT) -> None:
