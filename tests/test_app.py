@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from diagnostics.messages import Msg
+from diagnostics.model import Evidence, Finding, Severity
 from diagnostics.remedies import DIAGNOSIS_ORDER, rule_title
+from diagnostics.rules.base import SyntheticRun
 from tests.ui_fixtures import BIRD_LOGS, HAVE_REALLOGS, REPO, zip_dir, zip_slip
 from ui import mapping, sources
 
@@ -98,6 +102,31 @@ def test_sample_run_shows_findings_with_evidence_on_charts():
              or f". 🟠 {rule_title(r, 'en')}" in page or f". 🔵 {rule_title(r, 'en')}" in page]
     assert shown == sorted(shown, key=DIAGNOSIS_ORDER.index) and "overfitting" in shown
     assert len(at.get("download_button")) == 3  # JSON, Markdown, HTML (built on click)
+
+
+@needs_samples
+def test_per_layer_detail_no_rule_reads_is_drawn_on_request():
+    at = pick_sample(start(), "dead_relu")
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    # what the diagnosis reads, up front; update ratio and weight norm folded, named on the fold
+    assert titles == ["Loss", "Accuracy", "Learning rate", "Gradient norm per layer",
+                      "Dead-unit fraction per layer"]
+    fold = next(e for e in at.expander if "Per-layer detail (2 charts)" in e.label)
+    assert "Update ratio" in fold.label and "Weight norm per layer" in fold.label
+    unfold(at, "detail_open")
+    assert [c["layout"]["title"]["text"] for c in charts(at)][5:] == ["Update ratio |Δw|/|w| per layer",
+                                                                        "Weight norm per layer"]
+
+
+def test_a_detail_chart_holding_evidence_is_drawn_up_front():
+    from ui import charts as chart_specs
+    run = SyntheticRun("w").scalar("weight_norm/fc1", [0, 1, 2], [1.0, 2.0, 3.0]).build()
+    spec = next(s for s in chart_specs.SPECS if s.id == "weight_norm")
+    finding = Finding(rule_id="made_up", severity=Severity.INFO, confidence=0.5, message=Msg("x"),
+                      evidence=(Evidence(tag="weight_norm/fc1", steps=(0, 2), statistic="s", value=1.0,
+                                         threshold=0.5),))
+    assert spec.detail and chart_specs.has_evidence(run, spec, [finding])
+    assert not chart_specs.has_evidence(run, spec, [replace(finding, evidence=())])
 
 
 @needs_samples

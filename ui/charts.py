@@ -34,6 +34,7 @@ class ChartSpec:
     tags: tuple[str, ...] = ()  # fixed canonical tags, drawn in this order
     family: str = ""  # or a per-layer family: every `family/<layer>` plus `family/total`
     log_y: bool = False
+    detail: bool = False  # no rule reads it: drawn on request, unless a finding's evidence is on it
 
 
 SPECS = (
@@ -43,8 +44,8 @@ SPECS = (
     ChartSpec("lr", tags=("opt/lr",), log_y=True),  # schedules span decades; a constant shows its value
     ChartSpec("grad_norm", family="grad_norm", log_y=True),  # exploding/vanishing span decades
     ChartSpec("dead_frac", family="dead_frac"),
-    ChartSpec("update_ratio", family="update_ratio", log_y=True),
-    ChartSpec("weight_norm", family="weight_norm"),
+    ChartSpec("update_ratio", family="update_ratio", log_y=True, detail=True),
+    ChartSpec("weight_norm", family="weight_norm", detail=True),
 )
 
 def spec_series(run: RunData, spec: ChartSpec) -> dict[str, pd.Series]:
@@ -90,6 +91,12 @@ def curves_of(run: RunData, spec: ChartSpec, series: dict[str, pd.Series]) -> li
                          chart_style.color(canonical, layers)))
         layers += chart_style.role(canonical) is None
     return out
+
+
+def has_evidence(run: RunData, spec: ChartSpec, findings: Iterable[Finding]) -> bool:
+    """Whether a finding's evidence is drawn on this chart."""
+    tags = set(spec_series(run, spec))
+    return any(e.tag in tags for f in findings for e in f.evidence)
 
 
 def evidence_steps(findings: Iterable[tuple[int, Finding]], tags: Iterable[str]) -> list[float]:

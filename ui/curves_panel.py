@@ -1,6 +1,7 @@
 """The Curves section of a run: the controls, then one chart per curve family with the findings'
-evidence on it, laid two to a row (a lone chart takes the full width); what else the run
-logged, on request. Figures are built in `ui.charts`; this module only places them.
+evidence on it, laid two to a row (a lone chart takes the full width); the per-layer detail no
+rule reads (update ratio, weight norm) and what else the run logged, on request. Figures are
+built in `ui.charts`; this module only places them.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ui.i18n import t
 
 PLOTLY_CONFIG = {"displaylogo": False}
 OTHER, OTHER_OPEN = "other:", "other_open"  # the picked other scalars (+ run key); unfolded or not
+DETAIL_OPEN = "detail_open"  # the per-layer detail charts no rule reads: unfolded or not
 T = TypeVar("T")
 
 
@@ -41,12 +43,26 @@ def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
     view = chart_controls.controls(axes, lang)
     axis = axes.get(view.x, curve_view.STEP)
     numbered = list(enumerate(report.findings, start=1))
+    shown = [s for s in specs if not s.detail or charts.has_evidence(run, s, report.findings)]
+    _charts(run, shown, numbered, lang, run_key, view, axis)
+    detail = [s for s in specs if s not in shown]
+    if detail:
+        names = ", ".join(t(f"chart_{s.id}", lang) for s in detail)
+        box = st.expander(t("detail_charts", lang, n=len(detail), names=names), icon="🔬", key=DETAIL_OPEN,
+                          on_change="rerun")
+        if box.open:  # folded: not drawn, so the page's first draw does not wait for them
+            with box:
+                _charts(run, detail, numbered, lang, run_key, view, axis)
+    _other_scalars(run, lang, run_key, view, axis)
+
+
+def _charts(run: RunData, specs: Sequence[charts.ChartSpec], numbered, lang: str, run_key: str,
+            view: curve_view.View, axis: curve_view.XAxis) -> None:
     for column, spec in grid(specs):
         with column:
             fig = charts.figure(run, spec, numbered, lang, view, axis)
             if fig is not None:
                 show(fig, f"chart:{run_key}:{spec.id}")
-    _other_scalars(run, lang, run_key, view, axis)
 
 
 def _other_scalars(run: RunData, lang: str, run_key: str, view: curve_view.View,

@@ -22,6 +22,8 @@ LABELS: dict[str, dict[str, str]] = {
     "other_scalars": {"en": "Other logged scalars ({n}): not read by the rules",
                       "zh": "其他记录的标量（{n} 个）：规则不读取"},
     "other_pick": {"en": "Scalars to show", "zh": "要显示的标量"},
+    "detail_charts": {"en": "Per-layer detail ({n} charts): {names}. No rule reads them",
+                      "zh": "逐层细节（{n} 张图）：{names}。诊断规则不读取它们"},
     "watch": {"en": "Follow new data", "zh": "跟随新数据"},
     "watch_help": {"en": "Checks the folder every {s} s and redraws when a run grows or a new run appears.",
                    "zh": "每 {s} 秒检查一次文件夹，运行有新数据或出现新运行时自动刷新。"},

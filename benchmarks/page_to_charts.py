@@ -1,7 +1,7 @@
 """Page-to-charts time in a real headless Chromium: from picking a run to its summary, to all
 its charts drawn, to all its remedies' code blocks highlighted; medians of several loads.
 
-    python scripts/page_to_charts.py MODE RUN N_CHARTS [N_LOADS] [--profile | --cpu]
+    python benchmarks/page_to_charts.py MODE RUN N_CHARTS [N_LOADS] [--profile | --cpu]
       MODE: "now" (pick as soon as the page shows) or "wait" (after the preloads are done)
       RUN: a sample run name, or with $RUNS set, the one folder there (timed from choosing the
            server's runs folder, which opens on its newest run)
@@ -10,7 +10,7 @@ its charts drawn, to all its remedies' code blocks highlighted; medians of sever
       --profile: where the browser's main thread went, per load (by script)
       --cpu: the renderer main thread's CPU time (thread time, not wall) from the pick until
              the charts and code blocks are drawn: what a loaded box inflates least
-    REPO_DIR=/other/checkout python scripts/page_to_charts.py ...   # time another version
+    REPO_DIR=/other/checkout python benchmarks/page_to_charts.py ...   # time another version
 
 A 1 M-point run to try: write `train/loss` for 1,000,000 steps with torch's SummaryWriter
 into $RUNS/big1m (alone in $RUNS). The first load reads it (seconds); later ones hit the
