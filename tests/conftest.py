@@ -1,5 +1,6 @@
 """Shared test set-up: one torch thread (faster for tiny models on 2 cores, and no
 oversubscription), and a clear word when the project's dependencies are not installed."""
+import gc
 import importlib
 import importlib.util
 import os
@@ -38,6 +39,22 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection(session):
+    """Collecting imports every test module: torch, Lightning, transformers, Ray, Streamlit,
+    pandas, ~0.5 M objects that live until the end, and hardly any garbage. No full collection
+    while they are imported; then they are frozen, so that the collector's full passes (a few
+    dozen in a run, ~0.3 s each) and the interpreter's passes at exit skip them. Garbage made
+    from here on is collected as ever."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        gc.enable()
+
+
 def pytest_report_header(config):
     if MISSING:
         return f"run-doctor: missing {', '.join(MISSING)}; install them with: {INSTALL}"
@@ -49,6 +66,30 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"LEFT OUT {len(_left_out)} test modules (missing {', '.join(MISSING)}): {INSTALL}",
             red=True)
+
+
+class ScenarioRuns:
+    """`runs[name, seed]`: the named scenario trained at that seed (a `TrainResult`, history in
+    memory), on first use, in this process, once for the session, all in one temp folder."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir, self.done = out_dir, {}
+
+    def __getitem__(self, key: tuple[str, int]):
+        if key not in self.done:
+            from trainers.loop import train
+            from trainers.scenarios import scenario_config
+
+            name, seed = key
+            self.done[key] = train(scenario_config(name, seed), self.out_dir, progress=False, run_name=name)
+        return self.done[key]
+
+
+@pytest.fixture(scope="session")
+def scenario_runs(tmp_path_factory):
+    """Scenario runs shared by the session: the scenarios' own tests judge all 21 (3 seeds),
+    the diagnosis CLI and auto-repair read copies of some seed-0 folders."""
+    return ScenarioRuns(tmp_path_factory.mktemp("scenarios"))
 
 
 @pytest.fixture(scope="session")

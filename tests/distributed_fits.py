@@ -136,3 +136,8 @@ if __name__ == "__main__":
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch.set_num_threads(1)
     {"lightning": lightning_fits, "huggingface": huggingface_fit}[sys.argv[1]](Path(sys.argv[2]))
+    # As a DDP script should end: both ranks leave the process group together. Left to exit,
+    # gloo's threads may still be running when one rank is torn down ("terminate called...").
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()

@@ -1,12 +1,13 @@
 """`python -m diagnostics` on REAL runs of our trainer, and on the committed sample runs.
 
-A module-scoped fixture trains three tiny scenario runs (about a second each) into a temp
-folder; the CLI is called in-process where possible and once as a subprocess for the exit
-code contract (2 + one line, no traceback)."""
+A module-scoped fixture copies three tiny scenario runs, trained once for the session
+(conftest's `scenario_runs`), into a temp folder; the CLI is called in-process where possible
+and once as a subprocess for the exit code contract (2 + one line, no traceback)."""
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -17,18 +18,18 @@ import pytest
 from diagnostics import cli, inventory
 from diagnostics.messages import english
 from tests.conftest import REPO
-from trainers.loop import train
-from trainers.scenarios import scenario_config
 
 TRAINED = ("healthy", "vanishing_gradient", "exploding_gradient")
 SAMPLES = REPO / "sample_runs"
 
 
 @pytest.fixture(scope="module")
-def logdir(tmp_path_factory) -> Path:
+def logdir(tmp_path_factory, scenario_runs) -> Path:
+    """Three of the session's scenario runs (seed 0), copied into a logdir of their own."""
     root = tmp_path_factory.mktemp("runs")
     for name in TRAINED:
-        train(scenario_config(name, 0), root, progress=False, run_name=name)
+        run_dir = scenario_runs[name, 0].run_dir
+        shutil.copytree(run_dir, root / run_dir.name)
     return root
 
 

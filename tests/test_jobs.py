@@ -134,6 +134,16 @@ def test_a_job_that_crashes_is_failed_with_its_error_and_the_next_one_still_star
     assert good.progress()["state"] == "done"
 
 
+def test_a_job_process_exits_quickly_with_its_code_its_output_and_its_exit_handlers():
+    """`trainers.quick_exit.exit_quickly`, how job processes and `python -m trainers` end:
+    the code given, stdout flushed, atexit handlers run (Ray's shutdown, logging's flush)."""
+    code = ("import atexit\nfrom trainers.quick_exit import exit_quickly\n"
+            "atexit.register(print, 'handler ran')\nprint('unflushed', end=' ')\nexit_quickly(3)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "unflushed handler ran\n", "")
+
+
 def test_max_parallel_must_be_a_positive_integer(tmp_path):
     with pytest.raises(ValueError, match="max_parallel"):
         JobQueue(tmp_path, max_parallel=0)

@@ -47,7 +47,7 @@ def test_a_three_seed_rerun_runs_on_ray_and_a_cancelled_one_is_recorded(on_ray, 
     import ray
 
     parent = tmp_path / "p"
-    train_into(tiny(), parent, progress=False)
+    train_into(tiny(epochs=2), parent, progress=False)  # its re-runs only have to end: 2 epochs
     queue = JobQueue(tmp_path)
     assert queue.max_parallel > 3  # each job's process only waits on its Ray task
     long = submit_rerun(queue, parent, {"epochs": 400})  # caught running, then cancelled

@@ -1,5 +1,6 @@
 """Auto-repair on real (tiny) scenario runs: remedies tried in the documents' order until one
 clears the finding without making validation worse."""
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -24,14 +25,22 @@ def scenario_run(tmp_path, name, **overrides):
     return parent
 
 
+def session_run(tmp_path, scenario_runs, name):
+    """The scenario's seed-0 run, trained once for the session (conftest), copied in as a parent:
+    the very run `scenario_run(tmp_path, name)` would train."""
+    parent = tmp_path / "parents" / name
+    shutil.copytree(scenario_runs[name, 0].run_dir, parent)
+    return parent
+
+
 def in_documents_order(attempts, rule_id):
     order = [r.id for r in remedies_for(rule_id) if r.change is not None]
     return [a.remedy_id for a in attempts] == order[:len(attempts)]
 
 
 @pytest.mark.slow
-def test_lr_oscillation_is_repaired_by_its_first_effective_remedy(tmp_path):
-    parent = scenario_run(tmp_path, "lr_oscillation")
+def test_lr_oscillation_is_repaired_by_its_first_effective_remedy(tmp_path, scenario_runs):
+    parent = session_run(tmp_path, scenario_runs, "lr_oscillation")
     attempts = auto_repair(parent, "lr_oscillation", budget=4, out=tmp_path / "runs")
 
     assert attempts and attempts[-1].success and in_documents_order(attempts, "lr_oscillation")
@@ -99,8 +108,8 @@ def test_noisy_label_overfitting_ends_at_the_remedy_that_makes_a_better_model(tm
 
 
 @pytest.mark.slow
-def test_a_child_that_already_exists_is_reused_not_trained_again(tmp_path):
-    parent = scenario_run(tmp_path, "lr_oscillation")
+def test_a_child_that_already_exists_is_reused_not_trained_again(tmp_path, scenario_runs):
+    parent = session_run(tmp_path, scenario_runs, "lr_oscillation")
     runs = tmp_path / "runs"
     made = rerun(parent, {"lr": "×0.1"}, out=runs, progress=False).run_dir  # "apply and re-run"
     attempts = auto_repair(parent, "lr_oscillation", budget=4, out=runs)
@@ -110,9 +119,8 @@ def test_a_child_that_already_exists_is_reused_not_trained_again(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_parent_without_the_problem_needs_no_repair(tmp_path):
-    parent = tmp_path / "healthy"
-    train_into(scenario_config("healthy", 0), parent, progress=False)
+def test_a_parent_without_the_problem_needs_no_repair(tmp_path, scenario_runs):
+    parent = session_run(tmp_path, scenario_runs, "healthy")
     assert auto_repair(parent, out=tmp_path / "runs") == []
 
 

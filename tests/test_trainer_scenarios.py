@@ -49,13 +49,8 @@ def symptoms(result: TrainResult) -> dict[str, bool | None]:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict[tuple[str, int], TrainResult]:
-    out_dir = tmp_path_factory.mktemp("scenarios")
-    return {
-        (name, seed): train(scenario_config(name, seed), out_dir, progress=False, run_name=name)
-        for name in SCENARIOS
-        for seed in SEEDS
-    }
+def results(scenario_runs) -> dict[tuple[str, int], TrainResult]:
+    return {(name, seed): scenario_runs[name, seed] for name in SCENARIOS for seed in SEEDS}
 
 
 def test_expected_covers_every_scenario_with_known_rules():

@@ -28,6 +28,7 @@ from trainers.job_entry import job_from_entry
 from trainers.job_process import JOB_ENV, proc_start
 from trainers.job_record import RUNNING, error_line
 from trainers.jobs import JobQueue
+from trainers.quick_exit import exit_quickly
 
 
 def _exit_code(code: object) -> int:
@@ -81,4 +82,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_quickly(main(sys.argv[1:]))

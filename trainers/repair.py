@@ -292,4 +292,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from trainers.quick_exit import exit_quickly
+
+    exit_quickly(main())

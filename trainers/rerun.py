@@ -283,4 +283,6 @@ def _fan_out(plan: RerunPlan, n: int, executor_name: str | None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from trainers.quick_exit import exit_quickly
+
+    exit_quickly(main())

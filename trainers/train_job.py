@@ -59,4 +59,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from trainers.quick_exit import exit_quickly
+
+    exit_quickly(main(sys.argv[1:]))
