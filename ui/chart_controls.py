@@ -11,10 +11,11 @@ from typing import Any
 
 import streamlit as st
 
+from ui import widget_state
 from ui.curve_view import LOG_CHOICES, X_CHOICES, View, XAxis
 from ui.i18n import t
 
-PREFIX = "curve_view:"
+PREFIX = widget_state.CHART
 SMOOTHING, X, ROBUST, LOG = f"{PREFIX}smoothing", f"{PREFIX}x", f"{PREFIX}robust", f"{PREFIX}log"
 
 

@@ -20,7 +20,7 @@ from diagnostics.model import Report, Severity
 from diagnostics.remedies import display_title, remedies_of
 from diagnostics.rundata import RunData
 from trainers.jobs import read_json, run_state
-from ui import chart_controls, curves_panel, export, overlay_chart, report_html, sources
+from ui import chart_controls, curves_panel, export, overlay_chart, report_html, sources, widget_state
 from ui.i18n import t
 
 SEVERITY_ICON = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -80,8 +80,8 @@ def config_table(run: RunData, lang: str, run_key: str) -> None:
     """The run's settings (our config.json, else the hparams it logged), folded away."""
     if not run.config:
         return
-    box = st.expander(t("config_title", lang, n=len(run.config)), icon="⚙️", key="config_open", on_change="rerun")
-    if not box.open:  # drawn only when unfolded: a table the page's first draw need not wait for
+    box = widget_state.unfolded(t("config_title", lang, n=len(run.config)), "config_open", icon="⚙️")
+    if box is None:
         return
     with box:
         st.dataframe(pd.DataFrame([(k, _setting(v)) for k, v in sorted(run.config.items())],

@@ -13,12 +13,11 @@ import streamlit as st
 
 from diagnostics.model import Report
 from diagnostics.rundata import RunData
-from ui import chart_controls, charts, curve_view
+from ui import chart_controls, charts, curve_view, widget_state
 from ui.i18n import t
 
 PLOTLY_CONFIG = {"displaylogo": False}
-OTHER, OTHER_OPEN = "other:", "other_open"  # the picked other scalars (+ run key); unfolded or not
-DETAIL_OPEN = "detail_open"  # the per-layer detail charts no rule reads: unfolded or not
+OTHER_OPEN, DETAIL_OPEN = "other_open", "detail_open"  # whether those panels are unfolded
 T = TypeVar("T")
 
 
@@ -48,9 +47,8 @@ def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:
     detail = [s for s in specs if s not in shown]
     if detail:
         names = ", ".join(t(f"chart_{s.id}", lang) for s in detail)
-        box = st.expander(t("detail_charts", lang, n=len(detail), names=names), icon="🔬", key=DETAIL_OPEN,
-                          on_change="rerun")
-        if box.open:  # folded: not drawn, so the page's first draw does not wait for them
+        box = widget_state.unfolded(t("detail_charts", lang, n=len(detail), names=names), DETAIL_OPEN, icon="🔬")
+        if box is not None:
             with box:
                 _charts(run, detail, numbered, lang, run_key, view, axis)
     _other_scalars(run, lang, run_key, view, axis)
@@ -72,11 +70,11 @@ def _other_scalars(run: RunData, lang: str, run_key: str, view: curve_view.View,
     tags = charts.other_tags(run)
     if not tags:
         return
-    box = st.expander(t("other_scalars", lang, n=len(tags)), icon="📈", key=OTHER_OPEN, on_change="rerun")
-    if not box.open:  # folded: its charts are not drawn at all, not drawn hidden
+    box = widget_state.unfolded(t("other_scalars", lang, n=len(tags)), OTHER_OPEN, icon="📈")
+    if box is None:
         return
     with box:
-        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"{OTHER}{run_key}")
+        shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"{widget_state.OTHER}{run_key}")
         for column, tag in grid(shown):
             with column:
                 show(charts.other_figure(run, tag, lang, view, axis), f"other:{run_key}:{tag}")

@@ -22,7 +22,7 @@ from diagnostics.statistic_names import statistic_name
 from trainers.config import ConfigError
 from trainers.family import RunNode
 from trainers.rerun import RerunError
-from ui import names, rerun, shell, sources
+from ui import names, rerun, shell, sources, widget_state
 from ui.components import SEVERITY_ICON, SEVERITY_LABEL, state_text
 from ui.i18n import t
 
@@ -71,9 +71,9 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
             repair_panel.repair(f, target, lang)
         # Open for the finding to fix first only: the rest would make the page very long, and
         # are drawn only once unfolded (the page's first draw does not wait for them).
-        box = st.expander(f"{t('remedies', lang)} ({len(remedies)})", expanded=number == 1, icon="💊",
-                          key=f"remedies_open:{f.rule_id}:{number == 1}", on_change="rerun")
-        if box.open:
+        box = widget_state.unfolded(f"{t('remedies', lang)} ({len(remedies)})",
+                                    f"remedies_open:{f.rule_id}:{number == 1}", expanded=number == 1, icon="💊")
+        if box is not None:
             with box:  # Remedies keep the documents' order: numbered as given, never re-sorted.
                 for i, r in enumerate(remedies, start=1):
                     remedy(i, r, lang, target, (made or {}).get(r.id, []))

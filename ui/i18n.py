@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import widget_state
 from ui.labels import LABELS
 
 LANGS = {"en": "English", "zh": "中文"}
@@ -15,7 +16,7 @@ LANG_KEY = "lang"
 # value as the *displayed* label, so after a language switch the old label matches no option
 # and the choice would silently reset; `keep_choices` re-sets them as plain values instead.
 TRANSLATED_KEYS = ("source",)
-TRANSLATED_PREFIXES = ("map:", "curve_view:")
+TRANSLATED_PREFIXES = (widget_state.MAPPING, widget_state.CHART)
 
 
 def keep_choices() -> None:

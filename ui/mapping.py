@@ -11,10 +11,10 @@ import streamlit as st
 
 from diagnostics import tag_names
 from diagnostics.rundata import RunData
+from ui import widget_state
 from ui.i18n import t
 
 NONE = ""  # the "not logged" choice
-PREFIX = "map:"  # + run key + role: a selectbox's choice
 OPEN = "mapping_open"  # whether the panel is unfolded: one state for every run
 
 
@@ -24,7 +24,7 @@ def roles() -> tuple[str, ...]:
 
 
 def _key(run_key: str, role: str) -> str:
-    return f"{PREFIX}{run_key}:{role}"
+    return f"{widget_state.MAPPING}{run_key}:{role}"
 
 
 def guessed(run: RunData, role: str) -> str:
@@ -49,7 +49,7 @@ def overrides(run: RunData, run_key: str) -> dict[str, str | None]:
 
 
 def _reset(run_key: str) -> None:
-    for key in [k for k in st.session_state if str(k).startswith(f"{PREFIX}{run_key}:")]:
+    for key in [k for k in st.session_state if str(k).startswith(f"{widget_state.MAPPING}{run_key}:")]:
         del st.session_state[key]
 
 
@@ -60,8 +60,8 @@ def panel(run: RunData, mapped: RunData, run_key: str, lang: str) -> None:
     changed = bool(overrides(run, run_key))
     if changed:  # said outside the panel: the user may have folded it
         st.info(t("mapping_changed", lang), icon="🔁")
-    box = st.expander(t("mapping", lang), expanded=changed, icon="🏷️", key=OPEN, on_change="rerun")
-    if not box.open:
+    box = widget_state.unfolded(t("mapping", lang), OPEN, expanded=changed, icon="🏷️")
+    if box is None:
         return
     with box:
         st.caption(t("mapping_help", lang))
