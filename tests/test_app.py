@@ -105,6 +105,31 @@ def test_sample_run_shows_findings_with_evidence_on_charts():
 
 
 @needs_samples
+def test_charts_carry_their_own_look_and_the_fix_first_remedy_is_shown_the_rest_on_request():
+    """Drawn as built (Streamlit's theme off: it would restyle each figure in the browser),
+    and only the fix-first finding's first remedy up front: the charts, above, wait for what
+    is sent with them."""
+    from diagnostics.remedies import remedies_for
+    from ui.chart_style import TEMPLATE
+
+    at = pick_sample(start())
+    assert {e.proto.theme for e in at.get("plotly_chart")} == {""}
+    for fig in charts(at):
+        assert fig["layout"]["template"] == TEMPLATE.to_plotly_json()
+        assert fig["layout"]["template"]["layout"]["xaxis"]["automargin"] is True  # a wide label widens
+    remedies = remedies_for("overfitting", "en")
+    page = texts(at)
+    assert f"1. **{remedies[0].action}**" in page and remedies[1].action not in page
+    assert at.code[0].value == remedies[0].snippet and len(at.code) == 1
+    fold = next(e for e in at.expander if e.label == f"Remedies 2–{len(remedies)} of {len(remedies)}")
+    assert fold.proto.expanded is False
+    unfold(at, "remedies_open:overfitting:True")
+    page = texts(at)
+    assert all(r.action in page for r in remedies[1:])
+    assert [c.value for c in at.code] == [r.snippet for r in remedies if r.snippet]
+
+
+@needs_samples
 def test_per_layer_detail_no_rule_reads_is_drawn_on_request():
     at = pick_sample(start(), "dead_relu")
     titles = [c["layout"]["title"]["text"] for c in charts(at)]

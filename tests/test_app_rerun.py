@@ -164,6 +164,9 @@ def test_a_remedy_that_would_not_change_the_config_is_greyed_out(runs_root):
     config = json.loads((run / "config.json").read_text())
     (run / "config.json").write_text(json.dumps({**config, "lr_schedule": "cosine"}))
     at = diagnose("cosine", "server")
+    assert len(keys(at, "rerun:")) == 1  # the fix-first remedy; the rest are folded, drawn once opened
+    at.session_state["remedies_open:lr_oscillation:True"] = True
+    ok(at.run())
     buttons = {k.rsplit(":", 1)[1]: at.button(key=k) for k in keys(at, "rerun:")}
     assert buttons["lr_oscillation.lr_schedule"].disabled
     assert not buttons[REMEDY].disabled

@@ -119,7 +119,7 @@ def figure(run: RunData, spec: ChartSpec, findings: Iterable[tuple[int, Finding]
     axis = axis or x_axis(run, view)
     findings = list(findings)
     curves = curves_of(run, spec, series)
-    fig = go.Figure()
+    fig = chart_style.new_figure()
     add_curves(fig, curves, axis, view.smoothing, lang, evidence_steps(findings, series))
     steps = axis.convert(np.concatenate([s.index.to_numpy(dtype=np.float64) for s in series.values()]))
     middle = (steps.min() + steps.max()) / 2 if steps.size else 0.0
@@ -241,7 +241,7 @@ def other_figure(run: RunData, tag: str, lang: str, view: View = View(),
     series = run.original(tag)
     axis = axis or x_axis(run, view)
     curves = [Curve(tag, series.index.to_numpy(), series.to_numpy(np.float64), chart_style.palette(0))]
-    fig = go.Figure()
+    fig = chart_style.new_figure()
     add_curves(fig, curves, axis, view.smoothing, lang)
     y_layout(fig, curves, axis, log=view.log, robust=view.robust, lang=lang)
     lay_out(fig, tag, lang, x=axis.title, height=260, showlegend=False)

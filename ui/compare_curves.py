@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from diagnostics.rundata import RunData
-from ui import chart_controls, overlay_chart
+from ui import chart_controls, curves_panel, overlay_chart
 from ui.i18n import t
 from ui.overlay_chart import Line
 
@@ -59,5 +59,4 @@ def curves(parents: Sequence[RunData], children: Sequence[RunData], lang: str, k
         with column:
             fig = overlay_chart.overlay(drawn, tag, lang, view, x)
             if fig is not None:
-                st.plotly_chart(fig, key=f"overlay:{key}:{tag}", width="stretch",
-                                config={"displaylogo": False})
+                curves_panel.show(fig, f"overlay:{key}:{tag}")

@@ -29,7 +29,8 @@ def grid(items: Sequence[T], per_row: int = 2) -> Iterator[tuple[object, T]]:
 
 
 def show(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)
+    """A figure as `ui.charts` styled it (`chart_style.TEMPLATE`), not restyled in the browser."""
+    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG, theme=None)
 
 
 def curves(run: RunData, report: Report, lang: str, run_key: str) -> None:

@@ -97,7 +97,7 @@ def overlay(lines: Sequence[Line], tag: str, lang: str, view: View = View(), x: 
     axis = XAxis("step" if x_title == "step" else x, x_title, lambda v: np.asarray(v, dtype=np.float64))
     curves = [Curve(line.label, s.index.to_numpy(), s.to_numpy(np.float64), line.color,
                     x=f(s.index.to_numpy())) for (line, s), f in zip(have, convert)]
-    fig = go.Figure()
+    fig = chart_style.new_figure()
     for (line, _), curve in zip(have, curves):
         first = len(fig.data)
         add_curves(fig, [curve], axis, view.smoothing, lang)
