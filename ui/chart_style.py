@@ -24,7 +24,8 @@ _TEMPLATE = {"layout": {
     "title": {"font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "paper"},
     "paper_bgcolor": "white", "plot_bgcolor": "white",
     "xaxis": {"showgrid": False, "zeroline": False, "automargin": True, "linecolor": GRID, "ticks": ""},
-    "yaxis": {"gridcolor": GRID, "zerolinecolor": GRID, "automargin": True},
+    # a gap between the lowest y label and the x axis's first ("0.0015" "0" read "0.00150")
+    "yaxis": {"gridcolor": GRID, "zerolinecolor": GRID, "automargin": True, "ticklabelstandoff": 6},
     "hoverlabel": {"bgcolor": "white", "bordercolor": GRID, "font": {"size": 12, "color": "#31333F"}},
     "legend": {"bgcolor": "rgba(0,0,0,0)"},
 }}
