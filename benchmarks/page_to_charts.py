@@ -92,8 +92,8 @@ def one_load(browser, url: str, mode: str, name: str, n: int, server: bool, prof
             browser.start_tracing(page=page, categories=["devtools.timeline", "disabled-by-default-devtools.timeline"])
         if server:  # the runs folder opens on its newest run: RUN should be the only one there
             page.get_by_text("Runs folder on the server").first.click()
-        else:
-            page.keyboard.press("Enter")
+        else:  # that option only: Enter would pick every match ("healthy" and "healthy_seed1")
+            page.get_by_role("option", name=name, exact=True).click()
         page.wait_for_function("window.__tl.summary && window.__tl.charts", timeout=180_000)
         try:  # a run without findings has no code blocks; a run with some, once they are drawn
             page.wait_for_function("window.__tl.findings", timeout=30_000)
