@@ -80,8 +80,10 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
         rest = remedies[first:]
         if not rest:
             return
-        label = t("more_remedies", lang, lo=first + 1, n=len(remedies)) if first else \
-            f"{t('remedies', lang)} ({len(remedies)})"
+        if not first:
+            label = f"{t('remedies', lang)} ({len(remedies)})"
+        else:  # "Remedies 2–6 of 6"; "Remedy 2 of 2"
+            label = t("more_remedies" if len(rest) > 1 else "last_remedy", lang, lo=first + 1, n=len(remedies))
         box = widget_state.unfolded(label, f"remedies_open:{f.rule_id}:{number == 1}", icon="💊")
         if box is not None:
             with box:

@@ -154,6 +154,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ev_threshold": {"en": "threshold", "zh": "阈值"},
     "remedies": {"en": "Remedies, in the documents' order", "zh": "解决办法（按文档顺序）"},
     "more_remedies": {"en": "Remedies {lo}–{n} of {n}", "zh": "解决办法 {lo}–{n}（共 {n} 个）"},
+    "last_remedy": {"en": "Remedy {n} of {n}", "zh": "解决办法 {n}（共 {n} 个）"},
     "source_cite": {"en": "Source: {src}", "zh": "出处：{src}"},
     "trainer_change": {"en": "In our trainer: `{change}`", "zh": "在本项目的训练器中：`{change}`"},
     # mapping
