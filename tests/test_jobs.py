@@ -4,13 +4,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from diagnostics.reader import load
 from tests.waiting import until
 from trainers.config import TrainConfig
-from trainers.job_process import wait_for_exit
+from trainers.job_process import RUNNER, is_job_process, proc_start, spawn_runner, wait_for_exit
 from trainers.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, run_state, train_into
 from trainers.lineage import ancestors
 from trainers.rerun import submit_rerun
@@ -142,6 +143,37 @@ def test_a_job_process_exits_quickly_with_its_code_its_output_and_its_exit_handl
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                           timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (3, "unflushed handler ran\n", "")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or not os.path.exists("/proc/self/cmdline"),
+                    reason="reads /proc, pins a CPU (Linux)")
+def test_a_job_process_shows_as_its_job_from_the_moment_it_is_started(tmp_path):
+    """The queue records a job's pid as soon as `spawn_runner` returns, and any pump may look
+    at it from then on. Until the new process's execve has finished, the kernel shows it with
+    an empty command line (for tens of ms on a busy box): a pump of that instant (the next
+    submit, a watcher's or another session's poll) took it for a dead job and failed it as
+    lost, while it went on to train. So `spawn_runner` returns only once /proc shows the runner.
+    Here the busy box is one CPU shared with the new process: it finishes its exec only when
+    this thread lets it."""
+    root, cpus = tmp_path.resolve(), os.sched_getaffinity(0)
+    log = os.open(tmp_path / "job.log", os.O_WRONLY | os.O_CREAT)
+    os.sched_setaffinity(0, {min(cpus)})  # this thread, and the children it starts
+    try:
+        for i in range(30):
+            slot = os.open(tmp_path / "job.log", os.O_RDONLY)  # any descriptor: the runner closes it
+            proc = spawn_runner(root, {"id": f"job{i}"}, slot, log)
+            try:
+                args = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")  # what a pump reads
+                assert args[1:5] == [b"-m", RUNNER.encode(), str(root).encode(), f"job{i}".encode()], (i, args)
+                assert is_job_process(proc.pid, proc_start(proc.pid), root, f"job{i}")
+            finally:
+                if proc.poll() is None:  # our own child, not reaped yet: no reused pid
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                os.close(slot)
+    finally:
+        os.sched_setaffinity(0, cpus)
+        os.close(log)
 
 
 def test_max_parallel_must_be_a_positive_integer(tmp_path):

@@ -24,6 +24,7 @@ RUNNER = "trainers.job_runner"
 WATCHER = "trainers.job_watch"
 JOB_ENV = "RUN_DOCTOR_JOB"  # the checked entry, handed from the queue to the job's process
 KILL_GRACE_S = 3.0
+EXEC_WAIT_S = 5.0  # at most this long a new job process may take to show in /proc as its job's
 
 
 def _child_env() -> dict[str, str]:
@@ -38,11 +39,22 @@ def spawn_runner(root: Path, job: dict[str, object], slot_fd: int,
     """The job's process, leading its own session (a crash or Ctrl-C of either side does not
     take the other down), holding the run slot `slot_fd`, writing to `log_fd`. The checked
     entry `job` goes along in the environment: the process runs what was checked, even if the
-    file is damaged before it starts."""
-    return subprocess.Popen(
+    file is damaged before it starts.
+
+    It returns once /proc shows the process as this job's (`is_job_process`): Popen returns
+    while the child's execve is still under way, and until it has set up the new command line
+    the kernel shows an empty one (for tens of ms on a busy box). The queue records the pid as
+    soon as this returns, and a pump of that instant would take the new job for a dead one."""
+    proc = subprocess.Popen(
         [sys.executable, "-m", RUNNER, str(root), str(job["id"]), str(slot_fd)], cwd=REPO,
         env={**_child_env(), JOB_ENV: json.dumps(job)}, stdin=subprocess.DEVNULL,
         stdout=log_fd, stderr=subprocess.STDOUT, pass_fds=(slot_fd,), start_new_session=True)
+    deadline = time.monotonic() + EXEC_WAIT_S
+    while not is_job_process(proc.pid, None, root, str(job["id"])):
+        if proc.poll() is not None or time.monotonic() > deadline:  # it ended (or never shows)
+            break
+        time.sleep(0.001)
+    return proc
 
 
 def spawn_watcher(root: Path, pid: int) -> None:
