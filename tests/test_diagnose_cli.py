@@ -118,8 +118,12 @@ def test_watch_prints_what_changes_while_a_run_trains(tmp_path):
 
     from diagnostics.remedies import rule_title
 
+    # Started as from a terminal, where Ctrl-C reaches it: a shell that runs the tests in the
+    # background (`cmd &`) sets SIGINT to ignored, and a child inherits that, so the watch
+    # would never see the Ctrl-C below.
     proc = subprocess.Popen([sys.executable, "-m", "diagnostics", str(tmp_path), "--watch", "--every", "0.3"],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     errors: list[str] = []  # drained as it comes: a full stderr pipe would block the watch
