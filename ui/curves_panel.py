@@ -78,4 +78,5 @@ def _other_scalars(run: RunData, lang: str, run_key: str, view: curve_view.View,
         shown = st.multiselect(t("other_pick", lang), tags, default=tags[:4], key=f"{widget_state.OTHER}{run_key}")
         for column, tag in grid(shown):
             with column:
-                show(charts.other_figure(run, tag, lang, view, axis), f"other:{run_key}:{tag}")
+                # not under widget_state.OTHER: those keys are choices kept across runs
+                show(charts.other_figure(run, tag, lang, view, axis), f"other_chart:{run_key}:{tag}")

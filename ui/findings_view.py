@@ -9,7 +9,7 @@ Remedies of a run our trainer made get an "apply and re-run" button, its fix-fir
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -69,26 +69,31 @@ def _finding(number: int, f: Finding, lang: str, target: rerun.Target | None = N
             from ui import repair_panel  # it draws with this module's pieces
 
             repair_panel.repair(f, target, lang)
-        # Remedies keep the documents' order: numbered as given, never re-sorted. The fix-first
-        # finding shows its first remedy (the summary's "try first"); the rest are folded and
-        # drawn only once unfolded: a run's charts, above, are drawn after everything sent with
-        # them, and six remedies with their code took a fifth of a second of that.
-        first = 1 if number == 1 else 0
-        if first:
-            st.markdown(f"**{t('remedies', lang)} ({len(remedies)})**")
-            remedy(1, remedies[0], lang, target, (made or {}).get(remedies[0].id, []))
-        rest = remedies[first:]
-        if not rest:
-            return
-        if not first:
-            label = f"{t('remedies', lang)} ({len(remedies)})"
-        else:  # "Remedies 2–6 of 6"; "Remedy 2 of 2"
-            label = t("more_remedies" if len(rest) > 1 else "last_remedy", lang, lo=first + 1, n=len(remedies))
-        box = widget_state.unfolded(label, f"remedies_open:{f.rule_id}:{number == 1}", icon="💊")
-        if box is not None:
-            with box:
-                for i, r in enumerate(rest, start=first + 1):
-                    remedy(i, r, lang, target, (made or {}).get(r.id, []))
+        _remedies(f, remedies, number == 1, lang, target, made or {})
+
+
+def _remedies(f: Finding, remedies: Sequence[Remedy], fix_first: bool, lang: str, target: rerun.Target | None,
+              made: Mapping[str, list[RunNode]]) -> None:
+    """Remedies keep the documents' order: numbered as given, never re-sorted. The fix-first
+    finding shows its first remedy (the summary's "try first"); the rest are folded and drawn
+    only once unfolded: a run's charts, above, are drawn after everything sent with them, and
+    six remedies with their code took a fifth of a second of that."""
+    up_front = remedies[:1] if fix_first else []
+    if up_front:
+        st.markdown(f"**{t('remedies', lang)} ({len(remedies)})**")
+        remedy(1, up_front[0], lang, target, made.get(up_front[0].id, []))
+    rest = remedies[len(up_front):]
+    if not rest:
+        return
+    if not up_front:
+        label = f"{t('remedies', lang)} ({len(remedies)})"
+    else:  # "Remedies 2–6 of 6"; "Remedy 2 of 2"
+        label = t("more_remedies" if len(rest) > 1 else "last_remedy", lang, lo=2, n=len(remedies))
+    box = widget_state.unfolded(label, f"remedies_open:{f.rule_id}:{fix_first}", icon="💊")
+    if box is not None:
+        with box:
+            for i, r in enumerate(rest, start=len(up_front) + 1):
+                remedy(i, r, lang, target, made.get(r.id, []))
 
 
 def remedy(number: int, r: Remedy, lang: str, target: rerun.Target | None = None,
